@@ -1,0 +1,87 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+from accounts.enums import Role
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their memberships, never from this row alone."""
+
+    email = models.EmailField("e-mail address", blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class CentreQuerySet(models.QuerySet):
+    def get_by_natural_key(self, centre_number):
+        return self.get(centre_number=centre_number)
+
+    def with_member(self, user):
+        return self.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+
+class Centre(models.Model):
+    """A college or employer approved by an awarding body to run qualifications."""
+
+    name = models.CharField(max_length=200)
+    centre_number = models.CharField(
+        "awarding-body centre number",
+        max_length=40,
+        unique=True,
+        help_text="The number the awarding body gave this centre.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.centre_number})"
+
+    def get_absolute_url(self):
+        return reverse("centre_detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.centre_number,)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, centre__is_active=True, user__is_active=True)
+
+    def with_role(self, role):
+        return self.filter(role=role)
+
+
+class Membership(models.Model):
+    """One role a person holds in one centre; a person may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["centre__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "centre", "role"], name="membership_one_role_per_centre"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}, {self.get_role_display()} at {self.centre.name}"
+
+    def get_absolute_url(self):
+        return reverse("role_dashboard", args=[self.pk])

@@ -1,0 +1,77 @@
+"""One person per role at centre A, and an outsider with every role at centre B."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from accounts.enums import Role
+from tests.factories import PASSWORD, CentreFactory, MembershipFactory, UserFactory
+
+SEEDS_DIR = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def centre(db):
+    return CentreFactory(name="Alpha College", centre_number="A0001")
+
+
+@pytest.fixture
+def other_centre(db):
+    return CentreFactory(name="Beta Training", centre_number="B0002")
+
+
+def _member(username, centre, role):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, centre=centre, role=role)
+    return user
+
+
+@pytest.fixture
+def learner(centre):
+    return _member("alice", centre, Role.LEARNER)
+
+
+@pytest.fixture
+def tutor(centre):
+    return _member("bob", centre, Role.TUTOR)
+
+
+@pytest.fixture
+def internal_moderator(centre):
+    return _member("ivy", centre, Role.INTERNAL_MODERATOR)
+
+
+@pytest.fixture
+def external_moderator(centre):
+    return _member("eric", centre, Role.EXTERNAL_MODERATOR)
+
+
+@pytest.fixture
+def centre_admin(centre):
+    return _member("carol", centre, Role.CENTRE_ADMIN)
+
+
+@pytest.fixture
+def outsider(other_centre):
+    """Charlie holds every role, but only at centre B."""
+    user = UserFactory(username="charlie")
+    for role in Role:
+        MembershipFactory(user=user, centre=other_centre, role=role)
+    return user
+
+
+@pytest.fixture
+def people(learner, tutor, internal_moderator, external_moderator, centre_admin):
+    return {
+        Role.LEARNER: learner,
+        Role.TUTOR: tutor,
+        Role.INTERNAL_MODERATOR: internal_moderator,
+        Role.EXTERNAL_MODERATOR: external_moderator,
+        Role.CENTRE_ADMIN: centre_admin,
+    }
