@@ -7,5 +7,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("catalogue/", include("qualifications.urls")),
+    path("portfolios/", include("portfolios.urls")),
+    path("moderation/", include("moderation.urls")),
     path("", include("accounts.urls")),
 ]
