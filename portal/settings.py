@@ -203,3 +203,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# django-import-export: importing needs the model's "add" permission, exporting its "view";
+# every import runs in one transaction. Formula escaping is done by portal.spreadsheets, which
+# covers more than the library's own setting (= + - @ tab CR, not only =).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False

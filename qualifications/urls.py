@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401 (routes are added as the app grows)
+from django.urls import path
 
-urlpatterns = []
+from qualifications import views
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("qualifications/<int:pk>/", views.qualification_detail, name="qualification_detail"),
+    path("units/<slug:slug>/", views.unit_detail, name="unit_detail"),
+    path("import/", views.spec_import_view, name="spec_import"),
+]

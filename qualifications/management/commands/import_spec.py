@@ -1,0 +1,86 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from qualifications.services import SpecImportError, spec_import, spec_plan
+from qualifications.specparser import SpecParseError, parse_spec
+from qualifications.textextract import extract_text
+
+
+class _DryRun(Exception):
+    """Raised to roll the transaction back after a dry run."""
+
+
+class Command(BaseCommand):
+    help = (
+        "Import awarding-body unit specifications, checklists or guidance (.txt, .docx, .pdf). "
+        "All files are imported in one transaction: any error saves nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+")
+        parser.add_argument("--dry-run", action="store_true", help="Recognise only; save nothing.")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            dest="as_json",
+            help="Print what was recognised as JSON.",
+        )
+        parser.add_argument("--title", help="Title for a single unit whose document gives none.")
+        parser.add_argument(
+            "--code", help="Ofqual unit code for a single unit whose document gives none."
+        )
+
+    def _parse(self, name):
+        path = Path(name)
+        if not path.is_file():
+            raise CommandError(f"{name}: no such file.")
+        try:
+            text = extract_text(path.name, path.read_bytes())
+        except SpecParseError as error:  # the message names the file already
+            raise CommandError(f"Nothing was imported. {error}") from error
+        try:
+            return parse_spec(text)
+        except SpecParseError as error:
+            raise CommandError(f"Nothing was imported. {name}: {error}") from error
+
+    def handle(self, *args, files, dry_run, as_json, title, code, **options):
+        results = [(name, self._parse(name)) for name in files]
+        details = {}
+        if title or code:
+            details = {0: {"title": title or "", "code": code or ""}}
+
+        if as_json:
+            payload = [result.to_json() for _, result in results]
+            self.stdout.write(_dumps(payload[0] if len(payload) == 1 else payload))
+        if dry_run:
+            for name, result in results:
+                for plan in spec_plan(result=result, details=details).plans:
+                    for problem in plan.problems:
+                        self.stderr.write(f"{name}: unit {plan.index + 1}: {problem}")
+            return
+
+        try:
+            with transaction.atomic():
+                for name, result in results:
+                    report = spec_import(result=result, details=details)
+                    if not as_json:
+                        self._describe(name, report)
+        except SpecImportError as error:
+            raise CommandError(f"Nothing was imported. {error}") from error
+
+    def _describe(self, name, report):
+        self.stdout.write(f"{name}:")
+        if report.qualification:
+            self.stdout.write(f"  qualification {report.qualification}")
+        for plan, unit in zip(report.plans, report.units, strict=True):
+            criteria = unit.criteria.count()
+            self.stdout.write(f"  {plan.action}: {unit} ({criteria} criteria)")
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
+
+
+def _dumps(data):
+    return json.dumps(data, indent=2, ensure_ascii=False)

@@ -1,0 +1,55 @@
+from django.db.models import Count, Prefetch
+
+from qualifications.models import (
+    AssessmentCriterion,
+    LearningOutcome,
+    Qualification,
+    QualificationUnit,
+    Unit,
+)
+
+
+def qualifications_with_counts():
+    return Qualification.objects.select_related("awarding_body").annotate(
+        unit_count=Count("qualification_units", distinct=True)
+    )
+
+
+def standalone_units():
+    """Units that belong to no qualification (short courses, single-unit awards)."""
+    return Unit.objects.filter(qualification_units__isnull=True).annotate(
+        criteria_count=Count("criteria")
+    )
+
+
+def qualification_units(qualification):
+    return (
+        QualificationUnit.objects.filter(qualification=qualification)
+        .select_related("unit", "group")
+        .annotate(criteria_count=Count("unit__criteria"))
+        .order_by("group__position", "position")
+    )
+
+
+def unit_with_outcomes(slug):
+    criteria = AssessmentCriterion.objects.order_by("sort_key")
+    outcomes = LearningOutcome.objects.order_by("sort_key").prefetch_related(
+        Prefetch("criteria", queryset=criteria)
+    )
+    return Unit.objects.prefetch_related(
+        Prefetch("outcomes", queryset=outcomes),
+        "other_codes",
+        "evidence_methods",
+        Prefetch(
+            "qualification_units",
+            queryset=QualificationUnit.objects.select_related("qualification", "group"),
+        ),
+    ).filter(slug=slug)
+
+
+def search_units(query: str):
+    return (
+        Unit.objects.search(query)
+        .annotate(criteria_count=Count("criteria", distinct=True))
+        .order_by("code", "title")[:100]
+    )

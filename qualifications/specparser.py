@@ -1,0 +1,1431 @@
+"""Parse awarding-body unit specifications and checklists into units, outcomes and criteria.
+
+The input is plain text exported from Word or PDF documents published by UK awarding bodies
+(BIIAB, City & Guilds, Pearson, NCFE, OCR, Highfield ...).  Those documents share a family of
+layouts: a metadata block ("Unit title:", "Level:", "Credit value:" ...), a table of learning
+outcomes ("1. Understand ...", "LO1", "Learning outcome 1") with numbered assessment criteria
+("1.1 Explain ...", "AC 1.1"), and optionally guidance/range text, evidence lists, unit content
+and sign-off boxes.  Exports mangle that structure in predictable ways (cells split by tabs,
+wrapped lines, page headers repeated mid-table, HTML fragments, words split by PDF kerning), so
+the parser reads line by line with a small state machine instead of trusting any fixed grid.
+
+Pure Python on purpose (no Django): the import views, the management commands and the tests all
+use it the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------- public results
+
+
+class SpecParseError(ValueError):
+    """The text cannot be turned into units; ``str(err)`` is fit to show to the uploader."""
+
+    def __init__(self, message: str, *, line: int | None = None):
+        self.message = message
+        self.line = line
+        super().__init__(f"Line {line}: {message}" if line is not None else message)
+
+
+@dataclass
+class ParsedCriterion:
+    number: str
+    text: str
+    line: int
+    guidance: str = ""
+
+
+@dataclass
+class ParsedOutcome:
+    number: str
+    title: str
+    line: int
+    kind: str = ""
+    criteria: list[ParsedCriterion] = field(default_factory=list)
+    guidance: str = ""
+    content: str = ""
+    evidence_methods: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedUnit:
+    code: str = ""
+    other_codes: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    level: int | None = None
+    credit_value: int | None = None
+    glh: int | None = None
+    mandatory: bool | None = None
+    assessment_guidance: str = ""
+    additional_information: str = ""
+    notes: str = ""
+    line: int = 0
+    outcomes: list[ParsedOutcome] = field(default_factory=list)
+
+    @property
+    def criteria_count(self) -> int:
+        return sum(len(outcome.criteria) for outcome in self.outcomes)
+
+
+@dataclass
+class ParsedQualification:
+    number: str = ""
+    title: str = ""
+    awarding_body: str = ""
+    level: int | None = None
+
+
+@dataclass
+class ParseResult:
+    layout: str
+    qualification: ParsedQualification | None
+    units: list[ParsedUnit]
+    warnings: list[str]
+
+    def to_json(self) -> dict:
+        data: dict = {
+            "units": [
+                {
+                    "code": unit.code,
+                    "title": unit.title,
+                    "level": unit.level,
+                    "credit_value": unit.credit_value,
+                    "glh": unit.glh,
+                    "outcomes": [
+                        {
+                            "number": outcome.number,
+                            "title": outcome.title,
+                            "criteria": [
+                                {"number": crit.number, "text": crit.text}
+                                for crit in outcome.criteria
+                            ],
+                        }
+                        for outcome in unit.outcomes
+                    ],
+                }
+                for unit in self.units
+            ],
+            "warnings": list(self.warnings),
+        }
+        if self.qualification is not None:
+            q = self.qualification
+            data["qualification"] = {
+                "number": q.number,
+                "title": q.title,
+                "awarding_body": q.awarding_body,
+                "level": q.level,
+            }
+        return data
+
+
+# --------------------------------------------------------------------------- normalisation
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+# A single-asterisk span only counts as emphasis when it opens after a space and closes before
+# a non-word character: "customer records*, manuals*" are footnote markers, not emphasis.
+_MD_EMPHASIS = re.compile(r"(?<![^\s(])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?!\w)")
+# Symbol-font bullets from Word arrive as private-use characters (U+F0B7 etc.).
+_BULLET_CHARS = (
+    "\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\u25a0\u25a1\u27a2\u25ba\u2013\u2014"
+    "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8"
+)
+_LEADING_BULLET = re.compile(rf"^(?:[{_BULLET_CHARS}]\s*|[-*]\s+)+")
+# PDF line-break hyphenation leaves "post- transaction".
+_SPLIT_HYPHEN = re.compile(r"(?<=[a-z])- (?=[a-z])")
+
+
+def normalise_text(text: str) -> str:
+    """Return ``text`` as one clean line: the form every string the parser returns takes."""
+    text = html.unescape(_HTML_TAG.sub(" ", text))
+    text = _INVISIBLE.sub("", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    text = _MD_STRONG.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\1", text)
+    text = " ".join(text.translate(_QUOTES).split())
+    text = _LEADING_BULLET.sub("", text)
+    return _SPLIT_HYPHEN.sub("-", text).strip()
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def _is_none_value(text: str) -> bool:
+    """'NA', 'N/A', 'None' ... mean the document has nothing to say in that box."""
+    return text.strip().lower().rstrip(".") in {"na", "n/a", "n.a", "none", "not applicable", "-"}
+
+
+# --------------------------------------------------------------------------- paragraphs
+
+
+class _Paragraphs:
+    """Free text (guidance, unit content, notes) kept as paragraphs and "- " bullet lines."""
+
+    def __init__(self) -> None:
+        self._blocks: list[list[tuple[str, bool]]] = [[]]
+
+    def add(self, text: str, *, bullet: bool = False) -> None:
+        if text:
+            self._blocks[-1].append((text, bullet))
+
+    def new_block(self) -> None:
+        if self._blocks[-1]:
+            self._blocks.append([])
+
+    def render(self) -> str:
+        paragraphs: list[str] = []
+        for block in self._blocks:
+            paragraphs.extend(_block_paragraphs(block))
+        return "\n\n".join(paragraphs)
+
+
+def _looks_like_heading(text: str) -> bool:
+    """Short label lines such as "Needs" or "Brand promise" head the definition below them."""
+    return len(text.split()) <= 6 and text[-1] not in ".,;:!?"
+
+
+def _block_paragraphs(block: list[tuple[str, bool]]) -> list[str]:
+    """Split one blank-line separated block into paragraphs.
+
+    Wrapped lines are joined with spaces; bullets stay separate lines; a short heading line
+    at the start of a block (or after a list) becomes its own paragraph when the next line
+    starts a sentence, so "Needs / What the customer must have" does not run together.
+    """
+    paragraphs: list[list[str]] = []
+    last = ""  # "heading", "text" or "bullet"
+    for text, bullet in block:
+        wraps = text[:1].islower()
+        if bullet:
+            if not paragraphs:
+                paragraphs.append([])
+            paragraphs[-1].append("- " + text)
+            last = "bullet"
+        elif paragraphs and (last == "text" or wraps):
+            paragraphs[-1][-1] += " " + text
+            last = "text"
+        else:
+            paragraphs.append([text])
+            last = "heading" if _looks_like_heading(text) else "text"
+    return ["\n".join(lines) for lines in paragraphs]
+
+
+# --------------------------------------------------------------------------- reading lines
+
+
+@dataclass
+class _Line:
+    number: int
+    cells: list[str]  # normalised, non-empty table cells (tab separated in the export)
+    bullets: list[bool]  # whether each cell started with a bullet character
+    indented: bool  # starts with a tab: a new table cell rather than a wrapped line
+    heading: bool  # markdown "## ..." heading
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.cells)
+
+
+_HTML_BLOCK = re.compile(r"</?(?:p|li|ul|ol|div|tr|td|th)(?:\s[^<>]*)?>|<br\s*/?>", re.I)
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
+_BULLET_START = re.compile(rf"^\s*(?:[{_BULLET_CHARS}]|[-*]\s)")
+
+
+def _read_lines(text: str) -> list[_Line]:
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if _MD_RULE.match(raw):
+            raw = ""
+        heading = bool(_MD_HEADING.match(raw))
+        body = _MD_HEADING.sub("", raw)
+        # HTML paragraphs inside a cell hold one criterion each: treat them as cells.
+        body = _HTML_BLOCK.sub("\t", body)
+        if body.strip().startswith("|") and body.strip().endswith("|"):
+            body = body.replace("|", "\t")  # markdown table row
+        cells, bullets = [], []
+        for raw_cell in body.split("\t"):
+            cell = normalise_text(raw_cell)
+            if any(ch.isalnum() for ch in cell):  # drops stray bullets and rules
+                cells.append(cell)
+                bullets.append(bool(_BULLET_START.match(raw_cell)))
+        indented = bool(re.match(r"^[ \u00a0]*\t", raw))
+        lines.append(_Line(number, cells, bullets, indented, heading))
+    return lines
+
+
+def _check_is_text(text: str) -> None:
+    if not text or not text.strip():
+        raise SpecParseError("The text is empty.")
+    if "\x00" in text:
+        raise SpecParseError(
+            "This does not look like text (it contains NUL bytes); "
+            "upload the original .docx or .pdf, or a plain-text export of it."
+        )
+    visible = [ch for ch in text if not ch.isspace()]
+    junk = sum(1 for ch in visible if not ch.isprintable() or ch == "\ufffd")
+    if junk / len(visible) > 0.1:
+        raise SpecParseError(
+            f"This does not look like text ({junk * 100 // len(visible)}% of its characters are "
+            "unprintable); upload the original .docx or .pdf, or a plain-text export of it."
+        )
+
+
+# --------------------------------------------------------------------------- recognisers
+
+_UNIT_CODE = r"[A-Z]/\d{3}/\d{4}"
+_UNIT_CODE_RE = re.compile(rf"\b({_UNIT_CODE})\b")
+_QUAL_NUMBER_RE = re.compile(r"\b(\d{3}/\d{4}/[\dX])\b")
+
+_CRITERION = re.compile(r"^(?:AC|A\.C\.)?\s*(\d{1,2})\.(\d{1,2})\.?(?:[\s:)\-\u2013]+(.*)|$)", re.I)
+_OUTCOME_EXPLICIT = re.compile(
+    r"^(?:learning\s+outcome|outcome|LO)\s*(\d{1,2})\b\s*[:.)\-\u2013]?\s*(.*)$", re.I
+)
+_OUTCOME_IMPLICIT = re.compile(r"^(\d{1,2})[.):]?(?:\s+(.*))?$")
+_LEAD_IN = re.compile(
+    r"^(?:the\s+)?(?:learner|candidate|student)s?\s+(?:will|can|should|must)\s*:\s*", re.I
+)
+_KNOWLEDGE = re.compile(
+    r"^(?:understand|know|be aware|have (?:an? )?(?:understanding|knowledge))\b", re.I
+)
+_COMPETENCE = re.compile(r"^(?:be able to|can)\b", re.I)
+
+# Unit metadata labels.  Ofqual-style values go to ``code``; other codes are kept in
+# ``other_codes`` under the awarding body's name ("LASER") or, failing that, the label.
+_BODY_NAMES = (
+    r"laser|ncfe|cache|ocr|city\s*&\s*guilds|c\s*&\s*g|pearson|edexcel|btec|highfield|biiab"
+    r"|aim|gateway|skillsfirst|vtct|nocn|tquk|proqual|icq|focus|open\s+awards|qualsafe|ilm|cmi"
+)
+_META_LABELS: list[tuple[str, str]] = [
+    ("qual_title", r"qualification\s+(?:title|name)"),
+    ("qual_number", r"qualification\s+(?:accreditation\s+)?(?:number|no\.?|code)|qan"),
+    ("awarding_body", r"awarding\s+(?:body|organisation|organization)"),
+    (
+        "body_code",
+        rf"(?P<body>{_BODY_NAMES})\s+(?:unit\s+)?(?:code|number|no\.?|ref(?:erence)?\.?)",
+    ),
+    (
+        "code",
+        r"(?:ofqual|qca|qcf|rqf)\s+(?:unit\s+)?(?:code|ref(?:erence)?\.?|number|no\.?)"
+        r"(?:\s+number)?"
+        r"|unit\s+(?:reference|ref\.?|accreditation|code|number|no\.?)(?:\s+(?:number|no\.?))?"
+        r"|urn|uan",
+    ),
+    ("title", r"(?:unit\s+)?title(?:\s+of\s+(?:the\s+)?unit)?|unit\s+name"),
+    ("level", r"(?:unit\s+)?(?:(?:qcf|rqf|nqf)\s+)?level(?:\s+of\s+(?:the\s+)?unit)?"),
+    ("credit_value", r"(?:unit\s+)?credit(?:\s+value)?s?"),
+    ("glh", r"(?:unit\s+)?guided\s+learning\s+hours|glh"),
+]
+_META_RES = [(key, re.compile(rf"^(?:{pattern})$", re.I)) for key, pattern in _META_LABELS]
+_META_WITH_VALUE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z&.()\s]{0,60}?)\s*:\s*(?P<value>.*)$")
+_INLINE_META = re.compile(r"\s([A-Za-z][A-Za-z&.\s]{0,40}?)\s*:\s*")
+_UNIT_KEYS = {"code", "title", "level", "credit_value", "glh", "body_code"}
+
+_UNIT_HEADER_CODE_FIRST = re.compile(
+    rf"^(?:unit\s+)?(?P<code>{_UNIT_CODE})\s*[-\u2013:]?\s+(?P<title>[A-Z'\"(].*)$"
+)
+_UNIT_HEADER_CODE_LAST = re.compile(
+    rf"^(?:unit\s+(?P<num>[A-Z]?\d{{1,3}}[A-Z]?)\s*[:.\-\u2013]?\s+)?(?P<title>[A-Z].*?)"
+    rf"\s*[(\[]\s*(?P<code>{_UNIT_CODE})\s*[)\]]$",
+    re.I,
+)
+_UNIT_HEADER_NUMBER = re.compile(
+    r"^unit\s+(?P<num>[A-Z]?\d{1,3}[A-Z]?)\s*[:.\-\u2013]?\s+(?P<title>[A-Z].*)$", re.I
+)
+_MANDATORY_SUFFIX = re.compile(
+    r"\s*(?:[-\u2013\u2014]\s*|\(\s*)(?P<kind>mandatory|optional)(?:\s+unit)?\s*\)?\s*$", re.I
+)
+
+# Column headings of outcome/criteria tables, matched on the letters alone because PDF exports
+# split words across cells ("LE<tab>ARNING OUTCOMES").
+_HEADER_WORDS = (
+    "learningoutcomes?|outcomes?|assessmentcriteria|assessmentcriterion|criteria|criterion"
+    "|assessment|the|learners?|candidates?|will|can|should|must|evidencetype|evidence"
+    "|briefdescription|description|title|portfolioreferences?|portfolioref|references?|ref"
+    "|pagenumbers?|datecompleted|dates?|met|notmet|comments?|guidelinesandrange|guidelines"
+    "|range|and|of|lo|ac|methods?|achieved|initials|tick|signedoff"
+)
+_HEADER_LINE = re.compile(rf"^(?:{_HEADER_WORDS})+$")
+
+_CLOSING = re.compile(
+    r"^(?:tutor|assessor|teacher|trainer|lecturer)(?:'s)?\s+(?:comments?|feedback|remarks)\s*:?$",
+    re.I,
+)
+_BOILERPLATE = [
+    re.compile(pattern, re.I)
+    for pattern in (
+        r"^page\s+\d+(?:\s+of\s+\d+)?$",
+        r"^\(?if sampled\)?$",
+        r"^(?:internal|external)\s+(?:moderator|verifier|quality\s+assurer)(?:'s)?\s+comments?",
+        r"^(?:learner|candidate|student)(?:'s)?\s+(?:comments?|feedback|declaration)\b",
+        r"^if chosen for sampling",
+        r"^please ensure these forms",
+        r"^notes? to (?:learners|candidates|assessors|centres)\b",
+        r"^(?:learner\s+)?(?:unit\s+)?achievement\s+checklist$",
+        r"^this unit has \w+ learning outcomes?",
+        r"^learners can enter the types of evidence",
+        r"^in order to (?:pass|achieve) this unit",
+        r"^the assessment criteria determine",
+        r"^on completion of this unit",
+        r"^the (?:candidate|learner|student)s? "
+        r"(?:provides? evidence|will|can|should|must)\b.{0,60}:$",
+        r"^centre\s+(?:name|number)\s*:",
+    )
+]
+# Sign-off lines: "Learner name: ____", "Tutor Name, Signature", "Date:".
+_SIGN_OFF = re.compile(
+    r"^(?:(?:learner|candidate|student|assessor|tutor|internal verifier|iv|iqa|external verifier"
+    r"|ev|eqa|moderator|internal moderator|external moderator|witness|employer|centre)(?:'s)?\s+)?"
+    r"(?:name|signature|signed|sign|date)\b",
+    re.I,
+)
+_OUTCOME_COUNT = re.compile(r"^this unit has (\w+) learning outcomes?", re.I)
+_WORD_NUMBERS = {
+    word: number
+    for number, word in enumerate(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=1
+    )
+}
+
+_SECTION_LABELS: list[tuple[str, str]] = [
+    (
+        "evidence",
+        r"evidence\s+(?:may|could|might)\s+(?:be\s+supplied\s+by|include|come\s+from)"
+        r"|suggested\s+evidence|possible\s+evidence(?:\s+sources)?",
+    ),
+    ("content", r"unit\s+content|indicative\s+content|unit\s+amplification|amplification|content"),
+    (
+        "assessment_guidance",
+        r"assessment\s+guidance|guidance\s+(?:on|for)\s+assessment"
+        r"|assessment\s+requirements?(?:\s+(?:or|and)\s+guidance)?(?:\s+specified\s+by.*)?"
+        r"|evidence\s+requirements|assessment\s+strategy|delivery\s+guidance"
+        r"|guidance\s+(?:on|for)\s+delivery",
+    ),
+    (
+        "additional_information",
+        r"additional\s+information(?:\s+about\s+(?:the|this)\s+unit)?|further\s+information"
+        r"|details\s+of\s+the\s+relationship\s+.*|support\s+for\s+the\s+unit.*"
+        r"|location\s+of\s+the\s+unit.*|relationship\s+to\s+(?:national\s+occupational"
+        r"\s+standards|nos).*|links\s+to\s+nos",
+    ),
+    (
+        "notes",
+        r"notes?|unit\s+aims?(?:\(s\))?|aims?|unit\s+purpose(?:\s+and\s+aims?(?:\(s\))?)?"
+        r"|purpose|unit\s+summary|unit\s+overview|overview|unit\s+introduction|introduction",
+    ),
+]
+_SECTION_RES = [(name, re.compile(rf"^(?:{pattern})$", re.I)) for name, pattern in _SECTION_LABELS]
+
+_QUAL_TITLE = re.compile(
+    r"^(?P<body>.*?)\s*\b(?:level\s+(?P<level>\d)|entry\s+level)\b.*"
+    r"\b(?:award|certificate|diploma|nvq|vrq|qualification)\b",
+    re.I,
+)
+
+
+def _match_criterion(cell: str) -> tuple[str, str] | None:
+    match = _CRITERION.match(cell)
+    if not match:
+        return None
+    return f"{int(match[1])}.{int(match[2])}", (match[3] or "").strip()
+
+
+def _match_outcome(cell: str) -> tuple[str, str, bool] | None:
+    """Return (number, title, explicit) for "LO1 ...", "Learning outcome 1: ...", "1. ..."."""
+    match = _OUTCOME_EXPLICIT.match(cell)
+    if match:
+        return str(int(match[1])), _LEAD_IN.sub("", match[2]).strip(), True
+    match = _OUTCOME_IMPLICIT.match(cell)
+    if match:
+        title = (match[2] or "").strip()
+        # "3 hours" or "2 or more" is not an outcome: titles start with a capital.
+        if title and not (title[0].isupper() or title[0] in "'\""):
+            return None
+        return str(int(match[1])), _LEAD_IN.sub("", title).strip(), False
+    return None
+
+
+def _meta_key(label: str) -> tuple[str, str] | None:
+    """Map a label such as "Ofqual Unit Code" to (key, name to file other codes under)."""
+    label = " ".join(label.replace(":", " ").split())
+    for key, regex in _META_RES:
+        match = regex.match(label)
+        if match:
+            body = match.groupdict().get("body")
+            return key, (" ".join(body.split()).upper() if body else label)
+    return None
+
+
+def _match_unit_header(text: str) -> tuple[str, str, str, bool | None] | None:
+    """Return (code, title, unit number, mandatory) for a line that opens a unit."""
+    mandatory = None
+    suffix = _MANDATORY_SUFFIX.search(text)
+    if suffix:
+        mandatory = suffix["kind"].lower() == "mandatory"
+        text = text[: suffix.start()].strip()
+    for regex in (_UNIT_HEADER_CODE_FIRST, _UNIT_HEADER_CODE_LAST, _UNIT_HEADER_NUMBER):
+        match = regex.match(text)
+        if match:
+            groups = match.groupdict()
+            code = groups.get("code") or ""
+            return code, match["title"].strip(), groups.get("num") or "", mandatory
+    return None
+
+
+def _match_section(cell: str) -> tuple[str, str] | None:
+    """Return (section, inline text) for "Assessment guidance:", "Note:", "Unit content" ..."""
+    label, colon, rest = cell.partition(":")
+    for name, regex in _SECTION_RES:
+        if regex.match(label.strip()) and (colon or not rest):
+            return name, rest.strip()
+    return None
+
+
+def _is_header_line(ln: _Line) -> bool:
+    if any(ch.isdigit() for ch in ln.text):  # "LO 1" is a marker, "LO" alone a heading
+        return False
+    letters = re.sub(r"[^a-z]", "", ln.text.lower())
+    return bool(letters) and len(letters) <= 160 and bool(_HEADER_LINE.match(letters))
+
+
+def _is_boilerplate(text: str) -> bool:
+    if any(regex.search(text) for regex in _BOILERPLATE):
+        return True
+    if _SIGN_OFF.match(text):
+        words = text.split()
+        return "__" in text or len(words) <= 5 or ":" in " ".join(words[:3])
+    return False
+
+
+def _parse_int(value: str) -> int | None:
+    match = re.search(r"\d+", value)
+    return int(match[0]) if match else None
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal apart from case, spacing and punctuation."""
+    return re.findall(r"[a-z0-9]+", a.lower()) == re.findall(r"[a-z0-9]+", b.lower())
+
+
+def _outcome_kind(title: str) -> str:
+    if _KNOWLEDGE.match(title):
+        return "knowledge"
+    if _COMPETENCE.match(title):
+        return "competence"
+    return ""
+
+
+def _excerpt(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _split_embedded(text: str, major: str, minor: int) -> tuple[str, list[tuple[str, str]]]:
+    """Split "Evaluate X 4.2 Identify Y 4.3 Describe Z" at the next expected numbers only.
+
+    Only the next number in sequence, followed by a capital, counts, so "BS 8477" or
+    "version 2.0" inside a criterion are left alone.  Returns the leading text and the
+    (number, text) pairs split off it.
+    """
+    pieces: list[tuple[str, str]] = []
+    number, rest = "", text
+    while match := re.search(rf"\s(?:AC\s*)?{major}\.{minor}\.?\s+(?=[A-Z])", rest):
+        pieces.append((number, rest[: match.start()].strip()))
+        number, rest = f"{major}.{minor}", rest[match.end() :]
+        minor += 1
+    pieces.append((number, rest.strip()))
+    return pieces[0][1], pieces[1:]
+
+
+def _unit_label(unit: ParsedUnit) -> str:
+    if unit.code:
+        return unit.code
+    if unit.title:
+        return f"'{unit.title}'"
+    return f"starting on line {unit.line}"
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _detect_layout(text: str) -> str:
+    """Name the layout family; it only steers where loose table text is filed."""
+    flags = re.I | re.M
+    if re.search(r"guidelines\s+and\s+range|evidence\s+may\s+be\s+supplied\s+by", text, flags):
+        return "guidance"
+    has_unit_headings = re.search(rf"^\s*{_UNIT_CODE}\s+\S", text, re.M)
+    checklist_words = re.search(
+        r"achievement\s+checklist|tutor\s+comments|date\s+completed|portfolio\s+reference",
+        text,
+        flags,
+    )
+    if has_unit_headings and checklist_words:
+        return "learner_checklist"
+    meta_lines = 0
+    for line in text.splitlines():
+        parts = re.split(r"[:\t]", line.strip(), maxsplit=1)
+        meta_lines += len(parts) == 2 and _meta_key(parts[0]) is not None
+    if meta_lines >= 2:
+        return "unit_spec"
+    if re.search(r"^\s*AC\s*\d+\.\d+", text, flags) or (
+        re.search(r"^\s*LO\s*\d+", text, flags)
+        and re.search(r"^\s*(?:met|tutor feedback|learner comments?)\s*$", text, flags)
+    ):
+        return "assessment_checklist"
+    if re.search(r"unit\s+content|<p>|evidence\s+type|portfolio\s+reference", text, flags):
+        return "outcome_table"
+    return "generic"
+
+
+# --------------------------------------------------------------------------- parser state
+
+
+class _Sink:
+    """Where the next piece of loose text goes.
+
+    ``awaiting`` sinks belong to a bare marker ("LO 1", "AC 1.1") whose text sits in the next
+    cell or line; they take that text wherever it is.  Other sinks only take wrapped
+    continuation lines, except ``collects`` sinks (paragraphs, evidence lists), which keep
+    collecting until something structural arrives.
+    """
+
+    def __init__(self, kind: str, target=None, *, awaiting: bool = False):
+        # kind: title | criterion | crit_guidance | unit_title | paras | evidence | discard
+        self.kind = kind
+        self.target = target
+        self.awaiting = awaiting
+
+    @property
+    def collects(self) -> bool:
+        return self.kind in {"paras", "evidence"}
+
+    def add(self, text: str, *, bullet: bool = False) -> None:
+        self.awaiting = False
+        if self.kind == "paras":
+            self.target.add(text, bullet=bullet)
+        elif self.kind == "evidence":
+            if bullet or not self.target:
+                self.target.append(text)
+            else:
+                self.target[-1] += " " + text  # a wrapped evidence line
+        elif self.kind in {"title", "unit_title"}:
+            self.target.title = f"{self.target.title} {text}".strip()
+        elif self.kind == "criterion":
+            self.target.text = f"{self.target.text} {text}".strip()
+        elif self.kind == "crit_guidance":
+            self.target.guidance = f"{self.target.guidance} {text}".strip()
+
+
+@dataclass
+class _UnitState:
+    """A unit being built, with the bookkeeping the result does not carry."""
+
+    unit: ParsedUnit
+    from_heading: bool = False  # opened by a "CODE Title" or "Unit 201 Title" line
+    follows_heading: bool = False  # ... that came straight after another unit heading
+    closing: str = ""  # label of its closing comments block ("TUTOR COMMENTS"), once seen
+    expected_outcomes: tuple[int, int] | None = None  # from "This unit has 4 learning outcomes"
+    criterion_lines: dict[str, int] = field(default_factory=dict)
+    sections: dict[str, _Paragraphs] = field(default_factory=dict)
+    outcome_text: dict[tuple[str, str], _Paragraphs] = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def is_blank(self) -> bool:
+        unit = self.unit
+        return not (unit.outcomes or unit.code or unit.title or self.from_heading)
+
+    def outcome(self, number: str) -> ParsedOutcome | None:
+        return next((o for o in self.unit.outcomes if o.number == number), None)
+
+    def paragraphs(self, outcome: ParsedOutcome, attr: str) -> _Paragraphs:
+        return self.outcome_text.setdefault((outcome.number, attr), _Paragraphs())
+
+    def section(self, name: str) -> _Paragraphs:
+        return self.sections.setdefault(name, _Paragraphs())
+
+
+_NOTHING_FOUND = (
+    "No units or assessment criteria were recognised. The parser looks for numbered criteria "
+    "('1.1 Explain ...' or 'AC 1.1'), learning outcomes ('1. Understand ...', 'LO1', "
+    "'Learning outcome 1') and unit headings ('Unit title:', 'Ofqual unit code:', "
+    "'A/123/4567 Unit title')."
+)
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.layout = _detect_layout(text)
+        self.lines = _read_lines(text)
+        self.units: list[_UnitState] = []
+        self.unit: _UnitState | None = None
+        self.outcome: ParsedOutcome | None = None
+        self.sink: _Sink | None = None
+        self.mode = "table"  # table | section | content | closed
+        self.text_target: _Paragraphs | None = None  # where section / unit content text goes
+        self.prev_blank = True
+        self.prev_kind = ""  # kind of the last non-blank line: criterion, heading, meta ...
+        self.before_kind = ""  # prev_kind as it was before the current line
+        self.last_line = 0
+        self.meta_block: list[tuple[str, str, str, int]] = []  # (key, name, value, line)
+        self.pending_meta: tuple[str, str, int] | None = None
+        self.qualification = ParsedQualification()
+        self.warnings: list[tuple[int, str]] = []
+
+    def run(self) -> ParseResult:
+        for ln in self.lines:
+            self._handle_line(ln)
+        self._flush_meta()
+        return self._finish()
+
+    def _warn(self, line: int, message: str) -> None:
+        self.warnings.append((line, message))
+
+    # ----------------------------------------------------------------- dispatch
+
+    def _handle_line(self, ln: _Line) -> None:
+        if not ln.cells:
+            self._on_blank()
+            return
+        self.before_kind, self.prev_kind = self.prev_kind, "other"
+        self.last_line = ln.number
+        if not self._on_meta(ln):
+            self._flush_meta()
+            handlers = (
+                self._on_table_header,
+                self._on_closing,
+                self._on_unit_header,
+                self._on_section_label,
+                self._on_continuation,
+                self._on_boilerplate,
+                self._on_qualification,
+                self._on_section_text,
+                self._on_content_line,
+            )
+            if not any(handler(ln) for handler in handlers):
+                self._on_cells(ln)
+        self.prev_blank = False
+
+    def _on_blank(self) -> None:
+        self.prev_blank = True
+        if self.sink is None:
+            return
+        if self.sink.kind == "paras":
+            self.sink.target.new_block()
+        elif not (self.sink.awaiting or self.sink.collects):
+            self.sink = None  # wrapped text never spans a blank line
+
+    def _structural(self, ln: _Line) -> bool:
+        first = ln.cells[0]
+        return bool(
+            _match_criterion(first)
+            or _match_outcome(first)
+            or _match_section(first)
+            or _is_header_line(ln)
+            or _match_unit_header(ln.text)
+        )
+
+    # ----------------------------------------------------------------- units
+
+    def _ensure_unit(self, line: int) -> _UnitState:
+        if self.unit is None:
+            self._new_unit(line)
+        return self.unit
+
+    def _new_unit(self, line: int) -> _UnitState:
+        self.unit = _UnitState(ParsedUnit(line=line))
+        self.units.append(self.unit)
+        self.outcome = None
+        self.sink = None
+        self.mode = "table"
+        return self.unit
+
+    def _on_unit_header(self, ln: _Line) -> bool:
+        header = _match_unit_header(ln.text)
+        if header is None:
+            return False
+        code, title, number, mandatory = header
+        current = self.unit
+        if current is not None and not current.closing and self._same_unit(current, code, title):
+            return True  # the heading repeated at the top of a new page
+        if current is None or not current.is_blank:
+            current = self._new_unit(ln.number)
+        current.unit.line = ln.number
+        current.from_heading = True
+        current.follows_heading = self.before_kind == "heading"
+        current.unit.code, current.unit.title = code, title
+        current.unit.mandatory = mandatory
+        if number:
+            current.unit.other_codes["Unit number"] = number
+        self.prev_kind = "heading"
+        return True
+
+    @staticmethod
+    def _same_unit(state: _UnitState, code: str, title: str) -> bool:
+        if code and state.unit.code:
+            return code == state.unit.code
+        return bool(title and state.unit.title and _same_text(title, state.unit.title))
+
+    # ----------------------------------------------------------------- metadata
+
+    def _on_meta(self, ln: _Line) -> bool:
+        pairs = self._meta_pairs(ln)
+        if pairs is None:
+            if self.pending_meta is None or self._structural(ln):
+                return False
+            key, name, _line = self.pending_meta
+            self.pending_meta = None
+            pairs = [(key, name, ln.text)]
+        for key, name, value in pairs:
+            if value:
+                self.meta_block.append((key, name, value, ln.number))
+            else:
+                self.pending_meta = (key, name, ln.number)
+        return True
+
+    @staticmethod
+    def _meta_pairs(ln: _Line) -> list[tuple[str, str, str]] | None:
+        """Read "Label:<tab>value" cells; None when the line is not a metadata line."""
+        pairs: list[tuple[str, str, str]] = []
+        cells = ln.cells
+        i = 0
+        while i < len(cells):
+            with_value = _META_WITH_VALUE.match(cells[i])
+            label, value = (cells[i], "")
+            if with_value:
+                label, value = with_value["label"], with_value["value"]
+            mapped = _meta_key(label)
+            if mapped is None:
+                return pairs or None  # cells after the metadata are ignored
+            if not value and i + 1 < len(cells):
+                if _meta_key(cells[i + 1].rstrip(":")):
+                    return None  # a row of column headings: "Title | Level | Credit"
+                i += 1
+                value = cells[i]
+            elif not value and not with_value:
+                return None  # a bare word such as "Level" with nothing beside it
+            pairs.extend(_split_inline_meta(mapped, value))
+            i += 1
+        return pairs
+
+    def _flush_meta(self) -> None:
+        self.pending_meta = None
+        block, self.meta_block = self.meta_block, []
+        for key, _name, value, _line in block:
+            if key not in _UNIT_KEYS:
+                self._set_qualification(key, value)
+        entries = [entry for entry in block if entry[0] in _UNIT_KEYS]
+        if not entries:
+            return
+        if self.unit is None or self._starts_new_unit(entries):
+            self._new_unit(entries[0][3])
+        for key, name, value, line in entries:
+            self._set_unit_meta(self.unit.unit, key, name, value, line)
+        # A title at the end of the block may wrap onto the next line.
+        self.sink = _Sink("unit_title", self.unit.unit) if entries[-1][0] == "title" else None
+
+    def _starts_new_unit(self, entries: list[tuple[str, str, str, int]]) -> bool:
+        """A metadata block opens a new unit when the current one has criteria and differs.
+
+        The same block repeated word for word is a PDF page header and changes nothing.
+        """
+        unit = self.unit.unit
+        if not unit.outcomes:
+            return False
+        for key, _name, value, _line in entries:
+            code = _UNIT_CODE_RE.search(value) if key == "code" else None
+            if code and unit.code and unit.code != code[1]:
+                return True
+            if key == "title" and unit.title and not _same_text(unit.title, value):
+                return True
+        return False
+
+    def _set_unit_meta(self, unit: ParsedUnit, key: str, name: str, value: str, line: int):
+        if key == "title":
+            unit.title = unit.title or value
+        elif key in {"code", "body_code"}:
+            code = _UNIT_CODE_RE.search(value) if key == "code" else None
+            if code and unit.code and unit.code != code[1]:
+                self._warn(line, f"second unit code {code[1]} ignored (kept {unit.code})")
+            elif code:
+                unit.code = code[1]
+            elif value:
+                unit.other_codes.setdefault(name, value.split()[0])
+        elif key == "level" and "entry" in value.lower():
+            self._warn(line, f"entry level {value!r} recorded as no level")
+        else:
+            number = _parse_int(value)
+            current = getattr(unit, key)
+            label = key.replace("_", " ")
+            if number is None:
+                self._warn(line, f"{label} {value!r} is not a number")
+            elif current is None:
+                setattr(unit, key, number)
+            elif current != number:
+                self._warn(line, f"second {label} {number} ignored (kept {current})")
+
+    def _set_qualification(self, key: str, value: str) -> None:
+        q = self.qualification
+        if key == "qual_number":
+            match = _QUAL_NUMBER_RE.search(value)
+            q.number = q.number or (match[1] if match else value)
+        elif key == "qual_title":
+            self._set_qual_title(value)
+        elif key == "awarding_body":
+            q.awarding_body = q.awarding_body or value
+
+    def _set_qual_title(self, title: str) -> None:
+        q = self.qualification
+        if q.title:
+            return
+        q.title = title
+        match = _QUAL_TITLE.match(title)
+        if match:
+            q.level = q.level or (int(match["level"]) if match["level"] else None)
+            body = match["body"].strip(" -\u2013:")
+            if body and len(body.split()) <= 4:  # "BIIAB Level 2 Diploma in ..."
+                q.awarding_body = q.awarding_body or body
+
+    # ----------------------------------------------------------------- line handlers
+
+    def _on_table_header(self, ln: _Line) -> bool:
+        if not _is_header_line(ln):
+            return False
+        # An outcome/criteria heading starts a table again; "Date" or "Comments" alone does not.
+        if self.mode in {"section", "content"} and re.search(r"outcome|criteri", ln.text, re.I):
+            self.mode = "table"
+        if self.sink is not None and not self.sink.awaiting:
+            self.sink = None
+        return True
+
+    def _on_closing(self, ln: _Line) -> bool:
+        if not _CLOSING.match(ln.text):
+            return False
+        if self.unit is not None and not self.unit.closing:
+            self.unit.closing = ln.text.rstrip(": ")
+        self.mode = "closed"
+        self.sink = _Sink("discard")
+        return True
+
+    def _on_section_label(self, ln: _Line) -> bool:
+        section = _match_section(ln.cells[0])
+        if section is None:
+            return False
+        name, rest = section
+        inline = [text for text in (rest, *ln.cells[1:]) if text]
+        unit = self._ensure_unit(ln.number)
+        if name == "evidence":
+            if self.outcome is None:
+                self._warn(ln.number, "evidence list before any learning outcome: not placed")
+                self.sink = _Sink("discard")
+                return True
+            self.sink = _Sink("evidence", unit.evidence.setdefault(self.outcome.number, []))
+            self.mode = "table"
+        elif name == "content":
+            self.mode = "content"
+            self.text_target = None  # until the first outcome heading
+            self.sink = None
+        else:
+            self.mode = "section"
+            self.text_target = unit.section(name)
+            self.text_target.new_block()
+            self.sink = _Sink("paras", self.text_target)
+        for text in inline:
+            if self.sink is None:
+                self._warn(ln.number, f"text not placed: {_excerpt(text)!r}")
+            else:
+                self.sink.add(text, bullet=self.sink.kind == "evidence")
+        return True
+
+    def _on_continuation(self, ln: _Line) -> bool:
+        """A line that wraps the text above it: adjacent, not a new cell, no marker."""
+        sink = self.sink
+        if sink is None or sink.awaiting or sink.collects or self.prev_blank or ln.indented:
+            return False
+        first = ln.cells[0]
+        if _match_criterion(first) or _match_outcome(first):
+            return False
+        if ln.bullets[0] and sink.kind == "criterion":
+            return False  # a list under the criterion, handled with the cells
+        if sink.kind == "discard" and not first[:1].islower():
+            return False  # only "and Date" under "Tutor Name, Signature" wraps a sign-off
+        sink.add(first)
+        if sink.kind == "criterion":
+            self.prev_kind = "criterion"
+        if len(ln.cells) > 1:
+            self._on_cells(ln, start=1)
+        return True
+
+    def _on_boilerplate(self, ln: _Line) -> bool:
+        if not _is_boilerplate(ln.text):
+            return False
+        count = _OUTCOME_COUNT.match(ln.text)
+        if count:
+            number = _parse_int(count[1]) or _WORD_NUMBERS.get(count[1].lower())
+            if number:
+                self._ensure_unit(ln.number).expected_outcomes = (number, ln.number)
+        if self.sink is None or not self.sink.awaiting:
+            self.sink = _Sink("discard")  # so a wrapped sign-off line is dropped too
+        return True
+
+    def _on_qualification(self, ln: _Line) -> bool:
+        """Qualification title and number in the preamble, before any unit starts."""
+        if self.units:
+            return False
+        number = _QUAL_NUMBER_RE.search(ln.text)
+        rest = _QUAL_NUMBER_RE.sub("", ln.text).strip(" ()[]-\u2013:")
+        if number:
+            self.qualification.number = self.qualification.number or number[1]
+        if rest and _QUAL_TITLE.match(rest):
+            self._set_qual_title(rest)
+            return True
+        return bool(number) and not rest
+
+    def _on_section_text(self, ln: _Line) -> bool:
+        if self.mode != "section":
+            return False
+        first = ln.cells[0]
+        if self.unit is None or not self.unit.unit.outcomes:
+            outcome = _match_outcome(first)
+            if _match_criterion(first) or (outcome and (outcome[2] or outcome[0] == "1")):
+                self.mode = "table"  # a preamble section ("Unit aim") ends where the table starts
+                self.sink = None
+                return False
+        self._add_to_text_target(ln)
+        return True
+
+    def _on_content_line(self, ln: _Line) -> bool:
+        """Unit content / amplification: outcome headings, then paragraphs for that outcome."""
+        if self.mode != "content":
+            return False
+        unit = self._ensure_unit(ln.number)
+        heading = _match_outcome(ln.text)
+        if heading and (ln.heading or heading[2] or unit.outcome(heading[0])):
+            outcome = unit.outcome(heading[0])
+            self.text_target = unit.paragraphs(outcome, "content") if outcome else None
+            self.sink = None
+            if outcome is None:
+                message = f"unit content for outcome {heading[0]}, which has no criteria"
+                self._warn(ln.number, message)
+        elif self.text_target is None:
+            self._warn(ln.number, f"text not placed: {_excerpt(ln.text)!r}")
+        else:
+            self._add_to_text_target(ln)
+        return True
+
+    def _add_to_text_target(self, ln: _Line) -> None:
+        """Section or unit content text; a sign-off line in between does not redirect it."""
+        if self.sink is None or self.sink.target is not self.text_target:
+            self.text_target.new_block()
+            self.sink = _Sink("paras", self.text_target)
+        for cell, bullet in zip(ln.cells, ln.bullets, strict=True):
+            self.sink.add(cell, bullet=bullet)
+
+    # ----------------------------------------------------------------- table cells
+
+    def _on_cells(self, ln: _Line, start: int = 0) -> None:
+        row_last = None  # (kind, object) made by the previous cell of this row
+        for index in range(start, len(ln.cells)):
+            row_last = self._on_cell(ln, index, row_last)
+
+    def _on_cell(self, ln: _Line, index: int, row_last):
+        cell = ln.cells[index]
+        criterion = _match_criterion(cell)
+        if criterion:
+            crit = self._add_criterion(*criterion, ln.number)
+            self.prev_kind = "criterion"
+            return ("criterion", crit)
+        outcome = _match_outcome(cell)
+        if outcome:
+            made = self._add_outcome(*outcome, ln.number)
+            if made is not None:
+                return ("outcome", made)
+            if not _has_words(cell):
+                return row_last  # a stray "1." left behind by a merged cell
+        self._place_text(ln, cell, ln.bullets[index], row_last)
+        return row_last
+
+    def _place_text(self, ln: _Line, cell: str, bullet: bool, row_last) -> None:
+        sink = self.sink
+        if sink is not None and sink.awaiting:
+            self._fill(sink, cell, ln.number)
+        elif row_last is not None and row_last[0] == "outcome":
+            self._merge_title(row_last[1], cell, ln.number)
+        elif row_last is not None and row_last[0] == "criterion":
+            self._criterion_extra(row_last[1], cell)
+        elif sink is not None and sink.collects:
+            sink.add(cell, bullet=bullet)
+        elif self.mode == "closed":
+            pass  # the boxes after the closing comments hold nothing to import
+        elif sink is not None and sink.kind == "criterion" and bullet:
+            _append_list_item(sink.target, cell)
+        elif self.layout == "guidance" and self.outcome is not None:
+            self.sink = _Sink("paras", self.unit.paragraphs(self.outcome, "guidance"))
+            self.sink.target.new_block()
+            self.sink.add(cell, bullet=bullet)
+        else:
+            self._warn(ln.number, f"text not placed: {_excerpt(cell)!r}")
+
+    def _criterion_extra(self, crit: ParsedCriterion, cell: str) -> None:
+        """Text in a later cell of a criterion's row: its guidance or range column."""
+        if self.layout == "guidance":
+            # Guidance documents merge that column over the whole outcome.
+            self.sink = _Sink("paras", self.unit.paragraphs(self.outcome, "guidance"))
+            self.sink.add(cell)
+        else:
+            crit.guidance = f"{crit.guidance} {cell}".strip()
+            self.sink = _Sink("crit_guidance", crit)
+
+    def _merge_title(self, outcome: ParsedOutcome, cell: str, line: int) -> None:
+        """The cell after an outcome's title on the same row.
+
+        PDF exports sometimes leave a clipped copy of the title in the number cell ("4. Be abl"
+        then "Be able to deliver customer service."); the full text wins.
+        """
+        if cell.lower().startswith(outcome.title.lower()):
+            self._set_outcome_title(outcome, cell, line)
+        elif not outcome.title.lower().startswith(cell.lower()):
+            self._set_outcome_title(outcome, f"{outcome.title} {cell}", line)
+        self.sink = _Sink("title", outcome)
+
+    def _fill(self, sink: _Sink, text: str, line: int) -> None:
+        """Give a bare marker ("AC 1.1", "LO 2") the text that followed it."""
+        sink.awaiting = False
+        if sink.kind == "criterion":
+            self._set_criterion_text(sink.target, text, line)
+        elif sink.kind == "title":
+            self._set_outcome_title(sink.target, _LEAD_IN.sub("", text), line)
+        else:
+            sink.add(text)
+
+    # ----------------------------------------------------------------- outcomes & criteria
+
+    def _add_outcome(self, number: str, title: str, explicit: bool, line: int):
+        unit = self._ensure_unit(line)
+        outcome = unit.outcome(number)
+        if outcome is not None:
+            if not title and outcome.title and not explicit:
+                return None  # a stray number from a merged cell ("1." inside outcome 2)
+            if title and outcome.title and not _same_text(title, outcome.title):
+                self._warn(line, f"outcome {number} appears again with a different title")
+        else:
+            expected = max((int(o.number) for o in unit.unit.outcomes), default=0) + 1
+            # Implicit numbers ("3 ...") must come in sequence or read like an outcome.
+            if not explicit and int(number) != expected and not _outcome_kind(title):
+                return None
+            outcome = ParsedOutcome(number=number, title="", line=line)
+            unit.unit.outcomes.append(outcome)
+        self.outcome = outcome
+        if self.mode == "closed":
+            self.mode = "table"
+        self.sink = _Sink("title", outcome, awaiting=not (outcome.title or title))
+        if title and not outcome.title:
+            self._set_outcome_title(outcome, title, line)
+        return outcome
+
+    def _set_outcome_title(self, outcome: ParsedOutcome, title: str, line: int) -> None:
+        """Set the title, splitting off a first criterion run into it ("... 3.1 Communicate")."""
+        title, criteria = _split_embedded(title, outcome.number, 1)
+        outcome.title = title
+        for number, text in criteria:
+            self._add_criterion(number, text, line)
+
+    def _add_criterion(self, number: str, text: str, line: int) -> ParsedCriterion:
+        state = self._ensure_unit(line)
+        previous = state.criterion_lines.get(number)
+        if previous is not None:
+            raise SpecParseError(
+                f"duplicate criterion {number} in unit {_unit_label(state.unit)} "
+                f"(lines {previous} and {line})",
+                line=line,
+            )
+        state.criterion_lines[number] = line
+        major = number.split(".")[0]
+        outcome = state.outcome(major)
+        if outcome is None:  # checklists give criteria only; the outcome is their prefix
+            outcome = ParsedOutcome(number=major, title="", line=line)
+            state.unit.outcomes.append(outcome)
+        crit = ParsedCriterion(number=number, text="", line=line)
+        outcome.criteria.append(crit)
+        self.outcome = outcome
+        if self.mode == "closed":
+            self.mode = "table"
+        self.sink = _Sink("criterion", crit, awaiting=not text)
+        if text:
+            self._set_criterion_text(crit, text, line)
+        return crit
+
+    def _set_criterion_text(self, crit: ParsedCriterion, text: str, line: int) -> None:
+        """Set the text, splitting off "4.2 ...", "4.3 ..." run together on the same line."""
+        major, minor = crit.number.split(".")
+        crit.text, more = _split_embedded(text, major, int(minor) + 1)
+        for number, more_text in more:
+            self._add_criterion(number, more_text, line)
+
+    # ----------------------------------------------------------------- finishing
+
+    def _finish(self) -> ParseResult:
+        self._drop_unit_listings()
+        if not any(s.unit.code or s.unit.title or s.criterion_lines for s in self.units):
+            raise SpecParseError(_NOTHING_FOUND)
+        self._check_complete()
+        units = [self._finish_unit(state) for state in self.units]
+        if len(units) > 1 and any(unit.mandatory is not None for unit in units):
+            for unit in units:  # the document marks mandatory units; the rest are optional
+                unit.mandatory = bool(unit.mandatory)
+        self._structure_warnings()
+        q = self.qualification
+        return ParseResult(
+            layout=self.layout,
+            qualification=q if (q.number or q.title) else None,
+            units=units,
+            warnings=[f"Line {line}: {message}" for line, message in sorted(self.warnings)],
+        )
+
+    def _drop_unit_listings(self) -> None:
+        """Drop unit headings with no criteria that only list units.
+
+        Handbooks list their units (three or more headings in a row, or a heading repeated
+        later with its criteria); those entries are not units of their own.
+        """
+        with_criteria = [s.unit for s in self.units if s.criterion_lines]
+        listings = [
+            state
+            for index, state in enumerate(self.units)
+            if state.from_heading
+            and not state.criterion_lines
+            and (
+                len(self._heading_run(index)) >= 3
+                or any(self._same_unit(state, u.code, u.title) for u in with_criteria)
+            )
+        ]
+        for state in listings:
+            self.units.remove(state)
+            label = _unit_label(state.unit)
+            self._warn(state.unit.line, f"unit {label} listed without criteria: skipped")
+
+    def _heading_run(self, index: int) -> list[_UnitState]:
+        """The run of directly consecutive unit headings that unit ``index`` belongs to."""
+        start = index
+        while start > 0 and self.units[start].follows_heading:
+            start -= 1
+        end = index
+        while end + 1 < len(self.units) and self.units[end + 1].follows_heading:
+            end += 1
+        return self.units[start : end + 1]
+
+    def _check_complete(self) -> None:
+        """Refuse units without criteria and checklists cut off part way through."""
+        closing = next((s.closing for s in self.units if s.closing), "")
+        for index, state in enumerate(self.units):
+            label = _unit_label(state.unit)
+            line = state.unit.line
+            is_last = index == len(self.units) - 1
+            if is_last:
+                where = f"; the file ends on line {self.last_line}"
+            else:
+                where = f"; the next unit starts on line {self.units[index + 1].unit.line}"
+            not_closed = bool(closing) and not state.closing
+            if not state.criterion_lines:
+                cut = f" and is cut off before its {closing} block" if not_closed else ""
+                raise SpecParseError(
+                    f"unit {label} has no criteria{cut} (its heading must be followed by "
+                    "numbered assessment criteria such as '1.1 ...')",
+                    line=line,
+                )
+            if not_closed:
+                raise SpecParseError(
+                    f"unit {label} is cut off before its {closing} block{where}", line=line
+                )
+            ends_in_table = (
+                is_last and self.layout == "learner_checklist" and self.prev_kind == "criterion"
+            )
+            if ends_in_table and not state.closing:
+                raise SpecParseError(
+                    f"unit {label} is cut off: the file ends inside its criteria table"
+                    f" (line {self.last_line})",
+                    line=line,
+                )
+
+    def _finish_unit(self, state: _UnitState) -> ParsedUnit:
+        unit = state.unit
+        unit.title = normalise_text(unit.title)
+        unit.outcomes.sort(key=lambda o: int(o.number))
+        for outcome in unit.outcomes:
+            outcome.criteria.sort(key=lambda c: int(c.number.split(".")[1]))
+            outcome.title = normalise_text(outcome.title)
+            outcome.kind = _outcome_kind(outcome.title)
+            for crit in outcome.criteria:
+                crit.text = normalise_text(crit.text)
+                crit.guidance = normalise_text(crit.guidance)
+            for attr in ("guidance", "content"):
+                paragraphs = state.outcome_text.get((outcome.number, attr))
+                setattr(outcome, attr, paragraphs.render() if paragraphs else "")
+            outcome.evidence_methods = _evidence_items(state.evidence.get(outcome.number, []))
+        for name in ("assessment_guidance", "additional_information", "notes"):
+            text = state.sections[name].render() if name in state.sections else ""
+            setattr(unit, name, "" if _is_none_value(text) else text)
+        return unit
+
+    def _structure_warnings(self) -> None:
+        untitled = [(s, o) for s in self.units for o in s.unit.outcomes if not o.title]
+        all_outcomes = sum(len(s.unit.outcomes) for s in self.units)
+        if untitled and len(untitled) == all_outcomes:
+            self._warn(
+                self.units[0].unit.line,
+                "the document gives no outcome titles; outcomes are numbered from their criteria",
+            )
+        else:
+            for state, outcome in untitled:
+                label = _unit_label(state.unit)
+                self._warn(outcome.line, f"unit {label}: outcome {outcome.number} has no title")
+        for state in self.units:
+            self._unit_warnings(state)
+
+    def _unit_warnings(self, state: _UnitState) -> None:
+        unit = state.unit
+        label = _unit_label(unit)
+        if not unit.title:
+            self._warn(unit.line, "unit has no title")
+        if not unit.code:
+            self._warn(unit.line, "unit has no code")
+        if state.expected_outcomes and state.expected_outcomes[0] != len(unit.outcomes):
+            expected, line = state.expected_outcomes
+            found = len(unit.outcomes)
+            self._warn(line, f"unit {label}: says {expected} outcomes but {found} were found")
+        previous = 0
+        for outcome in unit.outcomes:
+            if int(outcome.number) != previous + 1:
+                self._warn(
+                    outcome.line,
+                    f"unit {label}: outcome {outcome.number} follows "
+                    f"{previous or 'the start'} (numbering gap)",
+                )
+            previous = int(outcome.number)
+            self._criteria_warnings(label, outcome)
+
+    def _criteria_warnings(self, label: str, outcome: ParsedOutcome) -> None:
+        previous = f"{outcome.number}.0"
+        for crit in outcome.criteria:
+            expected = int(previous.split(".")[1]) + 1
+            if int(crit.number.split(".")[1]) != expected:
+                self._warn(
+                    crit.line,
+                    f"unit {label}: criterion {crit.number} follows {previous} (numbering gap)",
+                )
+            if not crit.text:
+                self._warn(crit.line, f"unit {label}: criterion {crit.number} has no text")
+            previous = crit.number
+
+
+def _split_inline_meta(mapped: tuple[str, str], value: str) -> list[tuple[str, str, str]]:
+    """Split "Level: 2  Credit: 1  GLH: 8", several labels run together in one cell."""
+    pairs = []
+    key, name = mapped
+    while True:
+        following = next(
+            ((m, _meta_key(m[1])) for m in _INLINE_META.finditer(value) if _meta_key(m[1])),
+            None,
+        )
+        if following is None:
+            pairs.append((key, name, value.strip()))
+            return pairs
+        match, (next_key, next_name) = following
+        pairs.append((key, name, value[: match.start()].strip()))
+        key, name, value = next_key, next_name, value[match.end() :]
+
+
+def _append_list_item(crit: ParsedCriterion, item: str) -> None:
+    """A bulleted list under a criterion ("Describe: - a - b") becomes part of its text."""
+    separator = " " if crit.text.endswith(":") else "; "
+    crit.text = f"{crit.text}{separator}{item}"
+
+
+def _evidence_items(chunks: list[str]) -> list[str]:
+    """Split "Observation, witness testimony, customer records*" into capitalised items."""
+    items: list[str] = []
+    for chunk in chunks:
+        for part in re.split(r"[,;]", chunk):
+            part = normalise_text(part)
+            part = re.sub(r"\s*\.(?=\*?$)", "", part)  # a full stop, also before a "*" marker
+            if _has_words(part):
+                part = part[0].upper() + part[1:]
+                if part not in items:
+                    items.append(part)
+    return items
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_spec(text: str) -> ParseResult:
+    """Parse one exported document into units; raises SpecParseError, never returns partial."""
+    _check_is_text(text)
+    return _Parser(text).run()
+
+
+_STOPWORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "how", "in", "into"}
+    | {"is", "it", "its", "of", "on", "or", "own", "that", "the", "their", "them", "they", "this"}
+    | {"to", "when", "where", "which", "who", "with", "within"}
+)
+_AMERICAN = {"behavior": "behaviour", "center": "centre", "program": "programme", "color": "colour"}
+
+
+def _match_words(text: str) -> set[str]:
+    """Content words, with British/American spellings and plurals folded together."""
+    words = set()
+    for word in re.findall(r"[a-z]+", normalise_text(text).lower().replace("'s", "")):
+        if word in _STOPWORDS:
+            continue
+        word = _AMERICAN.get(word, word)
+        word = re.sub(r"([iy])z(e|es|ed|ing|ation|ations)$", r"\1s\2", word)  # organization
+        word = re.sub(r"(?<=..)ies$", "y", word)  # policies
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return words
+
+
+def _text_similarity(a: str, b: str) -> float:
+    words_a, words_b = _match_words(a), _match_words(b)
+    if not words_a or not words_b:
+        return 0.0
+    return 2 * len(words_a & words_b) / (len(words_a) + len(words_b))
+
+
+def criteria_match_score(unit: ParsedUnit, existing: dict[str, str]) -> float:
+    """How well ``unit``'s criteria match an existing unit's {number: text}, from 0 to 1.
+
+    Used to find the unit a code-less guidance document or checklist belongs to.  Every number
+    in either set counts; a number only one side has scores 0, a shared number scores the word
+    overlap of the two texts, so wrapped lines and spelling variants still match well.
+    """
+    parsed = {crit.number: crit.text for outcome in unit.outcomes for crit in outcome.criteria}
+    theirs = {}
+    for number, text in existing.items():
+        match = _match_criterion(str(number).strip())
+        theirs[match[0] if match else str(number).strip()] = text
+    numbers = set(parsed) | set(theirs)
+    if not parsed or not theirs:
+        return 0.0
+    shared = set(parsed) & set(theirs)
+    return sum(_text_similarity(parsed[n], theirs[n]) for n in shared) / len(numbers)

@@ -1,0 +1,134 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.permissions import can_browse_catalogue, can_import_specifications
+from qualifications import selectors
+from qualifications.forms import CatalogueSearchForm, SpecSourceForm, UnitDetailsForm
+from qualifications.models import Qualification
+from qualifications.services import SpecImportError, spec_import, spec_plan
+from qualifications.specparser import SpecParseError, parse_spec
+
+
+def _require(allowed: bool, message: str):
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+@login_required
+def catalogue(request):
+    _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
+    form = CatalogueSearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    context = {"form": form, "query": query}
+    if query:
+        context["results"] = selectors.search_units(query)
+    else:
+        context["qualifications"] = selectors.qualifications_with_counts()
+        context["units"] = selectors.standalone_units()
+    context["can_import"] = can_import_specifications(request.user)
+    return render(request, "qualifications/catalogue.html", context)
+
+
+@login_required
+def qualification_detail(request, pk):
+    _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
+    qualification = get_object_or_404(Qualification.objects.select_related("awarding_body"), pk=pk)
+    rows = list(selectors.qualification_units(qualification))
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(row)
+    return render(
+        request,
+        "qualifications/qualification_detail.html",
+        {
+            "qualification": qualification,
+            "groups": list(groups.items()),
+            "unit_total": len(rows),
+            "criteria_total": sum(r.criteria_count for r in rows),
+        },
+    )
+
+
+@login_required
+def unit_detail(request, slug):
+    _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
+    unit = get_object_or_404(selectors.unit_with_outcomes(slug))
+    return render(request, "qualifications/unit_detail.html", {"unit": unit})
+
+
+def _details_forms(plans, data=None):
+    return [
+        (
+            plan,
+            UnitDetailsForm(
+                data,
+                prefix=f"unit-{plan.index}",
+                needs_title=plan.unit is None and not plan.parsed.title,
+                initial={"title": plan.title, "code": plan.code},
+            ),
+        )
+        for plan in plans
+    ]
+
+
+@login_required
+def spec_import_view(request):
+    """Paste or upload → preview of what was recognised (asking for what is missing) → save."""
+    _require(
+        can_import_specifications(request.user),
+        "Only centre admins may import specifications.",
+    )
+    if request.method != "POST":
+        return render(request, "qualifications/import.html", {"form": SpecSourceForm()})
+
+    if "source_text" in request.POST:
+        source_text = request.POST["source_text"]
+        form = None
+    else:
+        form = SpecSourceForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, "qualifications/import.html", {"form": form}, status=400)
+        source_text = form.cleaned_data["source_text"]
+
+    try:
+        result = parse_spec(source_text)
+    except SpecParseError as error:
+        form = form or SpecSourceForm(initial={"text": source_text})
+        form.add_error(None, f"Nothing was imported. {error}")
+        return render(request, "qualifications/import.html", {"form": form}, status=400)
+
+    confirming = request.POST.get("confirm") == "1"
+    preview = spec_plan(result=result)
+    details_forms = _details_forms(preview.plans, request.POST if confirming else None)
+    if confirming and all(f.is_valid() for _, f in details_forms):
+        details = {plan.index: f.cleaned_data for plan, f in details_forms}
+        try:
+            report = spec_import(result=result, details=details)
+        except SpecImportError as error:
+            messages.error(request, f"Nothing was imported. {error}")
+        else:
+            for warning in report.warnings[:20]:
+                messages.warning(request, warning)
+            messages.success(
+                request,
+                f"Imported {len(report.units)} unit(s): "
+                + ", ".join(str(u) for u in report.units[:10]),
+            )
+            if report.qualification:
+                return redirect(report.qualification)
+            return redirect(report.units[0])
+
+    return render(
+        request,
+        "qualifications/import_preview.html",
+        {
+            "result": result,
+            "source_text": source_text,
+            "plans": details_forms,
+            "warnings": preview.warnings,
+            "criteria_total": sum(p.parsed.criteria_count for p in preview.plans),
+        },
+        status=200 if not confirming else 400,
+    )

@@ -1,0 +1,171 @@
+import docx
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from qualifications.models import AssessmentCriterion, Qualification, Unit
+
+SPEC = """Unit title: Handle customer enquiries
+Unit reference: D/601/1234
+Level: 2
+Credit value: 3
+Guided learning hours: 20
+
+Learning outcome 1: Understand how to handle enquiries
+1.1 Describe the organisation's procedures for handling enquiries
+1.2 Explain why enquiries must be answered promptly
+"""
+
+
+@pytest.fixture
+def catalogue(db):
+    call_command("load_catalogue", verbosity=0)
+
+
+def test_catalogue_lists_qualifications_and_standalone_units(client, learner, catalogue):
+    client.force_login(learner)
+    response = client.get(reverse("catalogue"))
+    assert [q.number for q in response.context["qualifications"]] == ["601/3734/4"]
+    assert {u.code for u in response.context["units"]} == {"J/507/1557", ""}
+    assert "Import a unit specification" not in response.text
+
+
+def test_catalogue_needs_sign_in(client, catalogue):
+    response = client.get(reverse("catalogue"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_qualification_page_groups_mandatory_and_optional(client, learner, catalogue):
+    client.force_login(learner)
+    diploma = Qualification.objects.get(number="601/3734/4")
+    response = client.get(diploma.get_absolute_url())
+    groups = {group.name: len(rows) for group, rows in response.context["groups"]}
+    assert groups == {"Mandatory units": 5, "Optional units": 34}
+    assert response.context["criteria_total"] == 535
+
+
+def test_qualification_page_queries_do_not_grow_with_units(
+    client, learner, catalogue, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    diploma = Qualification.objects.get(number="601/3734/4")
+    with django_assert_max_num_queries(8):
+        client.get(diploma.get_absolute_url())
+
+
+def test_unit_page_shows_outcomes_criteria_guidance(client, learner, catalogue):
+    client.force_login(learner)
+    unit = Unit.objects.get(code="A/506/2130")
+    response = client.get(unit.get_absolute_url())
+    assert response.status_code == 200
+    assert "Explain the relationship between customers&#x27; needs" in response.text
+    assert "What the customer must have/requires." in response.text
+    assert "Evidence may be supplied by" in response.text
+
+
+def test_unit_page_unknown_is_404(client, learner, catalogue):
+    client.force_login(learner)
+    assert client.get(reverse("unit_detail", args=["no-such-unit"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("L/506/1807", {"L/506/1807"}),
+        ("WJE863", {"J/507/1557"}),
+        ("diary", {"L/506/1807"}),
+        ("market segmentation", {"J/507/1557"}),
+    ],
+)
+def test_search_by_code_title_or_criterion(client, learner, catalogue, query, expected):
+    client.force_login(learner)
+    response = client.get(reverse("catalogue"), {"q": query})
+    assert {u.code for u in response.context["results"]} == expected
+
+
+def test_import_page_refused_to_learner(client, learner):
+    client.force_login(learner)
+    assert client.get(reverse("spec_import")).status_code == 403
+    response = client.post(reverse("spec_import"), {"text": SPEC})
+    assert response.status_code == 403
+    assert not Unit.objects.exists()
+
+
+def test_import_page_anonymous_redirects(client, db):
+    response = client.post(reverse("spec_import"), {"text": SPEC})
+    assert response.status_code == 302
+    assert not Unit.objects.exists()
+
+
+def test_admin_pastes_previews_then_saves(client, centre_admin):
+    client.force_login(centre_admin)
+    preview = client.post(reverse("spec_import"), {"text": SPEC})
+    assert preview.status_code == 200
+    assert "D/601/1234" in preview.text and "new unit" in preview.text
+    assert not Unit.objects.exists()  # the preview saves nothing
+
+    saved = client.post(
+        reverse("spec_import"),
+        {"source_text": SPEC, "confirm": "1", "unit-0-title": "", "unit-0-code": ""},
+    )
+    unit = Unit.objects.get(code="D/601/1234")
+    assert saved.url == unit.get_absolute_url()
+    assert unit.criteria.count() == 2
+
+
+def test_preview_asks_for_missing_title(client, centre_admin):
+    client.force_login(centre_admin)
+    text = SPEC.replace("Unit title: Handle customer enquiries\n", "").replace(
+        "Unit reference: D/601/1234\n", ""
+    )
+    client.post(reverse("spec_import"), {"text": text})
+    missing = client.post(
+        reverse("spec_import"),
+        {"source_text": text, "confirm": "1", "unit-0-title": "", "unit-0-code": ""},
+    )
+    assert missing.status_code == 400
+    assert "This field is required" in missing.text
+    assert not Unit.objects.exists()
+    client.post(
+        reverse("spec_import"),
+        {
+            "source_text": text,
+            "confirm": "1",
+            "unit-0-title": "Enquiries",
+            "unit-0-code": "D/601/1234",
+        },
+    )
+    unit = Unit.objects.get(code="D/601/1234")
+    assert (unit.title, unit.title_is_provisional) == ("Enquiries", True)
+
+
+def test_broken_paste_names_the_problem_and_saves_nothing(client, centre_admin):
+    client.force_login(centre_admin)
+    response = client.post(reverse("spec_import"), {"text": SPEC + "1.2 Explain it twice\n"})
+    assert response.status_code == 400
+    assert "Nothing was imported" in response.text
+    assert "1.2" in response.text
+    assert not AssessmentCriterion.objects.exists()
+
+
+def test_upload_of_wrong_type_is_refused(client, centre_admin):
+    client.force_login(centre_admin)
+    upload = SimpleUploadedFile("spec.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    response = client.post(reverse("spec_import"), {"file": upload})
+    assert response.status_code == 400
+    assert "Upload a .txt, .docx or .pdf file." in response.text
+
+
+def test_upload_of_docx_is_recognised(client, centre_admin, tmp_path):
+    document = docx.Document()
+    for line in SPEC.splitlines():
+        document.add_paragraph(line)
+    path = tmp_path / "spec.docx"
+    document.save(path)
+    client.force_login(centre_admin)
+    upload = SimpleUploadedFile("spec.docx", path.read_bytes())
+    response = client.post(reverse("spec_import"), {"file": upload})
+    assert response.status_code == 200
+    assert "Handle customer enquiries" in response.text
