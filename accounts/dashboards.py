@@ -2,22 +2,34 @@
 
 from accounts.enums import Role
 from accounts.models import Membership
+from centres import selectors as centre_selectors
+from moderation import selectors as moderation_selectors
+from portfolios import selectors as portfolio_selectors
 
 
 def _learner(request, membership):
-    return "accounts/dashboard_learner.html", {}
+    return "accounts/dashboard_learner.html", {
+        "enrolments": list(portfolio_selectors.learner_enrolments(request.user, membership.centre))
+    }
 
 
 def _tutor(request, membership):
-    return "accounts/dashboard_tutor.html", {}
+    return "accounts/dashboard_tutor.html", {
+        **moderation_selectors.tutor_overview(request.user, membership.centre),
+        "risk": centre_selectors.tutor_risk_list(request.user, membership.centre),
+    }
 
 
 def _internal_moderator(request, membership):
-    return "accounts/dashboard_iqa.html", {}
+    return "accounts/dashboard_iqa.html", moderation_selectors.iqa_overview(
+        request.user, membership.centre
+    )
 
 
 def _external_moderator(request, membership):
-    return "accounts/dashboard_eqa.html", {}
+    return "accounts/dashboard_eqa.html", {
+        "grants": moderation_selectors.eqa_overview(request.user, membership.centre)
+    }
 
 
 def _centre_admin(request, membership):
@@ -27,7 +39,9 @@ def _centre_admin(request, membership):
     ):
         counts[Role(role)] += 1
     return "accounts/dashboard_admin.html", {
-        "role_counts": [(role.label, count) for role, count in counts.items()]
+        "role_counts": [(role.label, count) for role, count in counts.items()],
+        **portfolio_selectors.centre_overview(membership.centre),
+        "report": centre_selectors.centre_report(membership.centre),
     }
 
 

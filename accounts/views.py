@@ -1,14 +1,24 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import dashboards
+from accounts import dashboards, services
 from accounts.enums import Role
-from accounts.models import Membership
+from accounts.filters import PeopleFilter
+from accounts.forms import PersonForm, RoleChangeForm
+from accounts.models import Membership, User
+from accounts.permissions import memberships_of
 from accounts.selectors import get_centre_for_user, get_membership_for_user
+from portfolios.models import Enrolment
+
+PEOPLE_PER_PAGE = 50
 
 
 @login_required
@@ -34,21 +44,140 @@ def role_dashboard(request, pk):
 
 
 @login_required
-def centre_detail(request, pk):
+def centre_dashboard(request, pk):
+    """The centre admin's dashboard for this centre (for links that know only the centre)."""
     centre = get_centre_for_user(request.user, pk, manage=True)
-    members = (
-        Membership.objects.filter(centre=centre)
-        .select_related("user")
-        .order_by("role", "user__last_name", "user__first_name", "user__username")
+    membership = next(
+        m
+        for m in memberships_of(request.user)
+        if m.centre_id == centre.pk and m.role == Role.CENTRE_ADMIN
     )
-    by_role = {role: [] for role in Role}
-    for membership in members:
-        by_role[Role(membership.role)].append(membership)
+    return redirect("role_dashboard", pk=membership.pk)
+
+
+def _people_of(centre):
+    roles_here = Membership.objects.filter(centre=centre).order_by("role")
+    return (
+        User.objects.filter(memberships__centre=centre)
+        .distinct()
+        .prefetch_related(Prefetch("memberships", queryset=roles_here, to_attr="roles_here"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@login_required
+def centre_detail(request, pk):
+    """The centre's people: filter by name, role and status; sort; one page at a time."""
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    people = PeopleFilter(request.GET, queryset=_people_of(centre), centre=centre)
+    page = Paginator(people.qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "accounts/centre_detail.html",
-        {"centre": centre, "by_role": [(role.label, rows) for role, rows in by_role.items()]},
+        {"centre": centre, "filter": people, "page": page, "query": query.urlencode()},
     )
+
+
+@login_required
+def person_add(request, pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person, created = services.person_add(
+                centre=centre,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                roles=data["roles"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if created and data["send_invitation"]:
+                services.invitation_send(
+                    person=person, centre=centre, base_url=request.build_absolute_uri("/")
+                )
+            messages.success(
+                request,
+                f"{person} {'added' if created else 'already had an account; roles given'}"
+                + (" and invited by e-mail." if created and data["send_invitation"] else "."),
+            )
+            return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
+    return render(request, "accounts/person_add.html", {"centre": centre, "form": form})
+
+
+def _person_at(centre, person_pk):
+    """A person with any role, past or present, at the centre; anyone else is 404."""
+    return get_object_or_404(_people_of(centre), pk=person_pk)
+
+
+@login_required
+def person_detail(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = _person_at(centre, person_pk)
+    held = {m.role: m for m in person.roles_here}
+    roles = [(role, held.get(role)) for role in Role]
+    enrolments = (
+        Enrolment.objects.filter(centre=centre)
+        .filter(learner=person)
+        .select_related("qualification", "tutor")
+        .order_by("-start_date")
+    )
+    tutoring = Enrolment.objects.filter(centre=centre, tutor=person).count()
+    return render(
+        request,
+        "accounts/person_detail.html",
+        {
+            "centre": centre,
+            "person": person,
+            "roles": roles,
+            "enrolments": enrolments,
+            "tutoring": tutoring,
+            "is_active_here": any(m.is_active for m in person.roles_here),
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_role_change(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = _person_at(centre, person_pk)
+    form = RoleChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role and whether to give or take it.")
+    else:
+        role, action = form.cleaned_data["role"], form.cleaned_data["action"]
+        change = services.role_give if action == "give" else services.role_take
+        try:
+            change(centre=centre, person=person, role=role, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            verb = "is now" if action == "give" else "is no longer"
+            messages.success(request, f"{person} {verb} {Role(role).label.lower()} here.")
+    return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_deactivate(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = _person_at(centre, person_pk)
+    try:
+        ended = services.person_deactivate(centre=centre, person=person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{person} is deactivated here ({ended} role(s) ended); their records stay."
+        )
+    return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
 
 
 @require_GET

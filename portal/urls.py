@@ -10,5 +10,7 @@ urlpatterns = [
     path("catalogue/", include("qualifications.urls")),
     path("portfolios/", include("portfolios.urls")),
     path("moderation/", include("moderation.urls")),
+    path("checklists/", include("checklists.urls")),
+    path("centres/", include("centres.urls")),
     path("", include("accounts.urls")),
 ]

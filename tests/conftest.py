@@ -75,3 +75,10 @@ def people(learner, tutor, internal_moderator, external_moderator, centre_admin)
         Role.EXTERNAL_MODERATOR: external_moderator,
         Role.CENTRE_ADMIN: centre_admin,
     }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser journeys last: their live server needs a flushed database afterwards, which
+    also empties what migrations put there (the standard evidence methods)."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))

@@ -2,6 +2,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_centre
+from moderation.demo import seed_demo_moderation
+from moderation.notifications import without_email
+from portfolios.demo import seed_demo_portfolios
 
 
 class Command(BaseCommand):
@@ -13,9 +16,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, learners, **options):
-        with transaction.atomic():
+        with transaction.atomic(), without_email():
             demo = seed_demo_centre(extra_learners=learners)
+            portfolio_notes = seed_demo_portfolios(demo, learners=learners)
+            portfolio_notes += seed_demo_moderation(demo)
         self.stdout.write(self.style.SUCCESS(f"Demo centre: {demo.centre}"))
+        for note in portfolio_notes:
+            self.stdout.write(note)
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with:")
         for role_label, username in demo.sign_ins:
-            self.stdout.write(f"  {role_label:<20} {username:<10} password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {role_label:<20} {username:<12} password: {DEMO_PASSWORD}")

@@ -1,0 +1,10 @@
+"""Background jobs of the checklists app (django-tasks; `manage.py db_worker` runs them)."""
+
+from django_tasks import task
+
+from checklists import services
+
+
+@task()
+def print_cohort(cohort_print_id: int) -> None:
+    services.cohort_print_run(cohort_print_id=cohort_print_id)

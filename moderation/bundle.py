@@ -1,0 +1,276 @@
+"""The EQA bundle: a learner's portfolio as one ZIP for an external moderator.
+
+It holds every submitted evidence file (under evidence/<reference>/), an index of the evidence
+by portfolio reference and criteria, the full history of the tutor's decisions, the sign-offs
+and the moderators' decisions. Files are copied from storage into the archive in chunks, and
+the archive is written to a SpooledTemporaryFile that moves to disk once it grows past a few
+megabytes, so no file is ever held in memory whole, however large the portfolio.
+"""
+
+import csv
+import io
+import shutil
+import tempfile
+import zipfile
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils import timezone
+
+from moderation.models import (
+    AuditHead,
+    CriterionDecision,
+    DecisionEvidence,
+    SampleDecision,
+    SignOffAcknowledgement,
+    UnitSignOff,
+)
+from portal.spreadsheets import escape_formula
+from portfolios.models import Evidence, EvidenceCriterion, EvidenceFile
+from portfolios.uploads import clean_display_name, open_stored
+
+SPOOL_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
+
+
+def _csv(rows, header) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([escape_formula(v) if isinstance(v, str) else v for v in row])
+    # A byte-order mark so that spreadsheet programs read the UTF-8 names right.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _unit(unit) -> str:
+    return unit.code or unit.title
+
+
+def bundle_filename(enrolment) -> str:
+    learner = clean_display_name(str(enrolment.learner)).replace(" ", "-")
+    return f"eqa-bundle-{learner}-{enrolment.pk}-{timezone.localdate():%Y%m%d}.zip"
+
+
+def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFile:
+    """Write the bundle and return it, rewound, ready to stream. A fixed number of queries.
+
+    With `unit_ids` (an external moderator granted only some units) it holds only those units'
+    record, and only the evidence mapped to them.
+    """
+    evidence = Evidence.objects.filter(enrolment=enrolment, submitted_at__isnull=False)
+    decisions = CriterionDecision.objects.filter(enrolment=enrolment)
+    sign_offs = UnitSignOff.objects.filter(enrolment=enrolment)
+    sample_decisions = SampleDecision.objects.filter(sample__enrolment=enrolment)
+    linked = EvidenceCriterion.objects.all()
+    if unit_ids is not None:
+        evidence = evidence.filter(links__criterion__unit_id__in=unit_ids).distinct()
+        decisions = decisions.filter(unit_id__in=unit_ids)
+        sign_offs = sign_offs.filter(unit_id__in=unit_ids)
+        sample_decisions = sample_decisions.filter(sample__unit_id__in=unit_ids)
+        linked = linked.filter(criterion__unit_id__in=unit_ids)
+    evidence = list(evidence.select_related("method", "supersedes").order_by("number"))
+    links = defaultdict(list)
+    for evidence_id, unit, number in (
+        linked.filter(evidence__in=[e.pk for e in evidence])
+        .select_related("criterion__unit")
+        .order_by("criterion__unit_id", "criterion__sort_key")
+        .values_list("evidence_id", "criterion__unit__code", "criterion__number")
+    ):
+        links[evidence_id].append(f"{unit} {number}".strip())
+    files = list(EvidenceFile.objects.filter(evidence__in=[e.pk for e in evidence]).order_by("pk"))
+    files_by_evidence = defaultdict(list)
+    for f in files:
+        files_by_evidence[f.evidence_id].append(f)
+    references = {e.pk: e.reference for e in evidence}
+    decisions = list(
+        decisions.select_related("criterion", "unit", "decided_by").order_by(
+            "unit_id", "criterion__sort_key", "decided_at", "pk"
+        )
+    )
+    decision_evidence = defaultdict(list)
+    for decision_id, evidence_id in DecisionEvidence.objects.filter(
+        decision__in=[d.pk for d in decisions]
+    ).values_list("decision_id", "evidence_id"):
+        decision_evidence[decision_id].append(references.get(evidence_id, str(evidence_id)))
+    sign_offs = list(sign_offs.select_related("unit").order_by("unit_id", "signed_at", "pk"))
+    acks = {
+        a.sign_off_id: a
+        for a in SignOffAcknowledgement.objects.filter(sign_off__in=[s.pk for s in sign_offs])
+    }
+    sample_decisions = list(
+        sample_decisions.select_related("sample__unit")
+        .prefetch_related("reopened__decision__criterion")
+        .order_by("sample__unit_id", "sample__kind", "signed_at", "pk")
+    )
+    head = AuditHead.objects.filter(pk=1).first()
+
+    # Returned open for the response to stream and close; not a `with` block on purpose.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        index_rows = []
+        for e in evidence:
+            names = []
+            used = set()
+            for f in files_by_evidence[e.pk]:
+                name = clean_display_name(f.name)
+                if name.lower() in used:
+                    name = f"{f.pk}-{name}"
+                used.add(name.lower())
+                arcname = f"evidence/{e.reference}/{name}"
+                names.append(arcname)
+                # ZIP64 on: a single video may pass 2 GiB.
+                with (
+                    open_stored(f.file.name) as source,
+                    archive.open(arcname, "w", force_zip64=True) as target,
+                ):
+                    shutil.copyfileobj(source, target, CHUNK_BYTES)
+            index_rows.append(
+                [
+                    e.reference,
+                    e.title,
+                    e.method.name,
+                    e.date.isoformat(),
+                    _when(e.submitted_at),
+                    _when(e.assessed_at),
+                    "; ".join(links[e.pk]),
+                    e.workplace_location,
+                    e.supersedes.reference if e.supersedes_id else "",
+                    "; ".join(names),
+                    "; ".join(f.sha256 for f in files_by_evidence[e.pk]),
+                ]
+            )
+        archive.writestr(
+            "index.csv",
+            _csv(
+                index_rows,
+                [
+                    "Portfolio reference",
+                    "Title",
+                    "Evidence method",
+                    "Date",
+                    "Submitted",
+                    "Assessed",
+                    "Criteria",
+                    "Kept in the workplace at",
+                    "Corrects",
+                    "Files",
+                    "SHA-256 of the files",
+                ],
+            ),
+        )
+        archive.writestr(
+            "decisions.csv",
+            _csv(
+                [
+                    [
+                        _unit(d.unit),
+                        d.criterion.number,
+                        d.get_outcome_display(),
+                        d.decided_on.isoformat(),
+                        _when(d.decided_at),
+                        str(d.decided_by),
+                        d.feedback,
+                        "; ".join(sorted(decision_evidence[d.pk])),
+                        d.supersedes_id or "",
+                        d.pk,
+                    ]
+                    for d in decisions
+                ],
+                [
+                    "Unit",
+                    "Criterion",
+                    "Decision",
+                    "Date",
+                    "Recorded at",
+                    "Tutor",
+                    "Feedback",
+                    "Evidence",
+                    "Supersedes decision",
+                    "Decision",
+                ],
+            ),
+        )
+        archive.writestr(
+            "sign-offs.csv",
+            _csv(
+                [
+                    [
+                        _unit(s.unit),
+                        s.signature_name,
+                        _when(s.signed_at),
+                        s.comments,
+                        acks[s.pk].comment if s.pk in acks else "",
+                        _when(acks[s.pk].acknowledged_at) if s.pk in acks else "",
+                    ]
+                    for s in sign_offs
+                ],
+                [
+                    "Unit",
+                    "Tutor",
+                    "Signed",
+                    "Tutor comments",
+                    "Learner comment",
+                    "Learner acknowledged",
+                ],
+            ),
+        )
+        archive.writestr(
+            "moderation.csv",
+            _csv(
+                [
+                    [
+                        _unit(d.sample.unit),
+                        d.sample.get_kind_display(),
+                        d.get_stage_display(),
+                        d.get_outcome_display(),
+                        d.signature_name,
+                        _when(d.signed_at),
+                        d.comments,
+                        d.required_actions,
+                        ", ".join(r.decision.criterion.number for r in d.reopened.all()),
+                    ]
+                    for d in sample_decisions
+                ],
+                [
+                    "Unit",
+                    "Moderator",
+                    "Stage",
+                    "Decision",
+                    "Name",
+                    "Signed",
+                    "Comments",
+                    "Actions required",
+                    "Criteria reopened",
+                ],
+            ),
+        )
+        archive.writestr(
+            "README.txt",
+            "\n".join(
+                [
+                    f"EQA bundle from {settings.SITE_NAME}",
+                    f"Learner: {enrolment.learner}",
+                    f"Programme: {enrolment.programme_label}",
+                    f"Centre: {enrolment.centre}",
+                    f"Registration number: {enrolment.registration_number or '-'}",
+                    f"Made: {_when(timezone.now())} for {by}",
+                    f"Evidence items: {len(evidence)}; files: {len(files)}",
+                    f"Audit chain head: #{head.last_seq if head else 0} "
+                    f"{head.last_hash if head else ''}",
+                    "",
+                    "index.csv       the submitted evidence by portfolio reference, with criteria",
+                    "decisions.csv   every decision of the tutor, oldest first per criterion",
+                    "sign-offs.csv   unit sign-offs and the learner's acknowledgements",
+                    "moderation.csv  internal and external moderators' decisions",
+                    "evidence/       the files, one folder per portfolio reference",
+                    "",
+                ]
+            ),
+        )
+    spool.seek(0)
+    return spool

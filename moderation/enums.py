@@ -1,0 +1,70 @@
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    """A tutor's judgement of one criterion.
+
+    The values are the ones `moderation.selectors.latest_decisions` reports to the portfolio
+    page (portfolios.enums.DECISION_MET / DECISION_NOT_YET_MET; a test keeps them equal).
+    """
+
+    MET = "met", "Met"
+    NOT_YET_MET = "not_yet_met", "Not yet met"
+
+
+class ModeratorKind(models.TextChoices):
+    INTERNAL = "internal", "Internal moderator"
+    EXTERNAL = "external", "External moderator"
+
+
+class SampleStage(models.TextChoices):
+    """Interim: work in progress, before the unit is signed. Summative: a signed unit."""
+
+    INTERIM = "interim", "Interim"
+    SUMMATIVE = "summative", "Summative"
+
+
+class SampleOutcome(models.TextChoices):
+    AGREED = "agreed", "Agreed"
+    REFERRED = "referred", "Referred back to the tutor"
+
+
+class ReferralState(models.TextChoices):
+    """Where a referral is; derived from the records that follow it, never stored."""
+
+    OPEN = "open", "Waiting for the tutor"
+    RESUBMITTED = "resubmitted", "Tutor has acted; waiting for the moderator"
+    CLOSED = "closed", "Closed"
+
+
+class CellState(models.TextChoices):
+    """One learner-by-unit square of a sampling plan's grid."""
+
+    NOT_SAMPLED = "not_sampled", "Not in the sample"
+    NOT_READY = "not_ready", "Sampled; nothing to see yet"
+    DUE = "due", "Due"
+    REFERRED = "referred", "Referred back"
+    DONE = "done", "Done"
+
+
+class NotificationKind(models.TextChoices):
+    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
+    DECIDED = "decided", "Criteria decided"
+    SIGNED = "signed", "Unit signed off"
+    ACKNOWLEDGED = "acknowledged", "Sign-off acknowledged"
+    REFERRED = "referred", "Referred back"
+    AGREED = "agreed", "Sample agreed"
+    GRANTED = "granted", "External moderation access"
+
+
+class AuditAction(models.TextChoices):
+    DECISION = "decision", "Criterion decided"
+    CRITERIA_ADDED = "criteria_added", "Tutor mapped evidence to more criteria"
+    SIGN_OFF = "sign_off", "Unit signed off"
+    ACKNOWLEDGEMENT = "acknowledgement", "Learner acknowledged a sign-off"
+    SAMPLE = "sample", "Sample opened"
+    SAMPLE_DECISION = "sample_decision", "Sample decided"
+    REFERRAL = "referral", "Referred back"
+    PLAN_SAVED = "plan_saved", "Sampling plan saved"
+    GRANT = "grant", "External moderator granted access"
+    GRANT_REVOKED = "grant_revoked", "External moderator's access ended early"

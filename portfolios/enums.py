@@ -1,0 +1,41 @@
+from django.db import models
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EvidenceState(models.TextChoices):
+    """Where an evidence item is; derived from its timestamps, never stored."""
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ASSESSED = "assessed", "Assessed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class CriterionStatus(models.TextChoices):
+    """A criterion's place in a learner's portfolio, in the order it moves through them."""
+
+    NO_EVIDENCE = "none", "No evidence"
+    LINKED = "linked", "Evidence linked"
+    SUBMITTED = "submitted", "Submitted"
+    NOT_YET_MET = "not_yet_met", "Not yet met"
+    MET = "met", "Met"
+
+
+# The tutor's per-criterion decisions, as `moderation.selectors.latest_decisions` reports them.
+DECISION_MET = "met"
+DECISION_NOT_YET_MET = "not_yet_met"
+
+# A tutor records evidence only of what they saw or heard of others: these methods.
+TUTOR_METHOD_SLUGS = frozenset({"observation", "witness-testimony", "expert-witness"})
+
+# What the learner agrees to when submitting; the exact text is stored with each submission,
+# so changing it here never rewrites what earlier learners signed.
+DECLARATION_TEXT = (
+    "I declare that this evidence is my own work, that it is a true record of what I did, and "
+    "that anything I have used from other people or sources is acknowledged."
+)

@@ -1,0 +1,284 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.enums import Role
+from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
+from portfolios.rules import check_unit_choice
+from portfolios.selectors import evidence_methods_for, people_at
+from portfolios.uploads import clean_display_name
+from portfolios.validators import (
+    ACCEPT_ATTRIBUTE,
+    max_file_bytes,
+    max_files_per_post,
+    validate_evidence_file,
+    validate_upload_count,
+)
+from qualifications.models import AssessmentCriterion, Qualification, Unit
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# The last field of every upload form. Browsers send fields in page order, so when it is
+# missing the body was cut off on the way (a dropped connection) and the files are not whole.
+UPLOAD_COMPLETE_FIELD = "upload_complete"
+
+
+class _Form(forms.Form):
+    """Forms rendered field by field with crispy's filters; no <form> tag of their own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+class ProgrammeForm(_Form):
+    """Step one of enrolling: a qualification, or a single unit as a short course."""
+
+    qualification = forms.ModelChoiceField(
+        queryset=Qualification.objects.order_by("title"),
+        required=False,
+        empty_label="Choose a qualification…",
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.order_by("code", "title"),
+        required=False,
+        label="or a single unit (short course)",
+        empty_label="Choose a unit…",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("qualification")) == bool(data.get("unit")):
+            raise ValidationError("Choose either a qualification or a single unit.")
+        return data
+
+
+class _EnrolmentFields(_Form):
+    tutor = forms.ModelChoiceField(queryset=None)
+    registration_number = forms.CharField(
+        label="Awarding-body registration number", max_length=40, required=False
+    )
+    start_date = forms.DateField(widget=DATE_WIDGET)
+    planned_end_date = forms.DateField(widget=DATE_WIDGET)
+    units = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, centre, qualification=None, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+        self.qualification = qualification
+        self.short_course_unit = unit
+        self.combination_notes: list[str] = []
+        self.fields["tutor"].queryset = people_at(centre, Role.TUTOR)
+        if qualification is not None:
+            self.fields["units"].queryset = qualification.units.all()
+        else:
+            self.fields["units"].queryset = Unit.objects.filter(pk=unit.pk)
+            self.fields["units"].initial = [unit.pk]
+            self.fields["units"].widget = forms.MultipleHiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("planned_end_date")
+        if start and end and end < start:
+            self.add_error("planned_end_date", "The planned end is before the start.")
+        units = list(data.get("units") or [])
+        if self.qualification is not None:
+            check = check_unit_choice(self.qualification, units)
+            for problem in check.problems:
+                self.add_error("units", problem)
+            self.combination_notes = check.notes
+        elif [u.pk for u in units] != [self.short_course_unit.pk]:
+            self.add_error("units", "A short-course enrolment is on exactly one unit.")
+        return data
+
+    def unit_groups(self):
+        """The unit checkboxes grouped as the qualification's rules of combination group them."""
+        if self.qualification is None:
+            return []
+        chosen = {str(v) for v in (self["units"].value() or [])}
+        members = self.qualification.qualification_units.select_related("unit", "group").order_by(
+            "group__position", "position"
+        )
+        groups = {}
+        for member in members:
+            group = groups.setdefault(member.group_id, {"group": member.group, "units": []})
+            group["units"].append({"unit": member.unit, "checked": str(member.unit_id) in chosen})
+        return list(groups.values())
+
+
+class EnrolmentForm(_EnrolmentFields):
+    learner = forms.ModelChoiceField(queryset=None)
+    field_order = ["learner", "tutor", "registration_number", "start_date", "planned_end_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = people_at(self.centre, Role.LEARNER)
+        if self.qualification is not None and not self.is_bound:
+            # Start with the mandatory units ticked: they are never optional.
+            self.fields["units"].initial = list(
+                self.qualification.qualification_units.filter(group__is_mandatory=True).values_list(
+                    "unit_id", flat=True
+                )
+            )
+
+
+class EnrolmentEditForm(_EnrolmentFields):
+    status = forms.ChoiceField(choices=EnrolmentStatus.choices)
+
+
+# ---------------------------------------------------------------- evidence
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; each is checked by `clean_files` with its own message."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("allow_empty_file", True)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class EvidenceForm(_Form):
+    title = forms.CharField(label="Brief title", max_length=200)
+    method = forms.ModelChoiceField(queryset=None, label="Evidence method")
+    date = forms.DateField(widget=DATE_WIDGET, help_text="When you did the work.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What this shows and how it was produced.",
+    )
+    text = forms.CharField(
+        label="Written account",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text="Write a reflective account here instead of, or as well as, uploading files.",
+    )
+    workplace_location = forms.CharField(
+        label="Kept in the workplace at",
+        max_length=500,
+        required=False,
+        help_text=(
+            "For workplace documents that stay where they are: say where they are kept "
+            "(e.g. 'Customer records, CRM, case 4411, seen by the assessor')."
+        ),
+    )
+    files = MultipleFileField(label="Files")
+    upload_complete = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
+
+    def __init__(self, *args, enrolment, user, evidence=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+        self.evidence = evidence
+        self.fields["method"].queryset = evidence_methods_for(user, enrolment)
+        self.fields["date"].initial = timezone.localdate()
+        self.fields["files"].widget.attrs.update(
+            {
+                "class": "form-control",
+                "accept": ACCEPT_ATTRIBUTE,
+                "data-max-bytes": max_file_bytes(),
+                "data-max-files": max_files_per_post(),
+            }
+        )
+        self.fields["files"].help_text = (
+            f"Documents, images, audio or video; up to {max_files_per_post()} files at once, "
+            f"{max_file_bytes() // (1024 * 1024)} MB each."
+        )
+        if evidence is not None:
+            self.fields["remove_files"] = forms.ModelMultipleChoiceField(
+                queryset=evidence.files.all(),
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                label="Remove these files",
+            )
+
+    @property
+    def was_cut_off(self) -> bool:
+        return self.is_bound and self.data.get(UPLOAD_COMPLETE_FIELD) != "1"
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise ValidationError("The date cannot be in the future.")
+        return date
+
+    def clean_files(self):
+        files = self.cleaned_data.get("files") or []
+        validate_upload_count(files)
+        errors = []
+        for upload in files:
+            try:
+                validate_evidence_file(upload, display_name=clean_display_name(upload.name))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+    def clean(self):
+        data = super().clean()
+        if self.was_cut_off:
+            raise ValidationError(
+                "The upload was cut off before it finished, so nothing was saved. "
+                "Check your connection and choose the files again.",
+                code="cut_off",
+            )
+        has_files = bool(data.get("files"))
+        if self.evidence is not None:
+            removing = {f.pk for f in data.get("remove_files") or []}
+            has_files = has_files or any(f.pk not in removing for f in self.evidence.files.all())
+        if not (
+            has_files
+            or (data.get("text") or "").strip()
+            or (data.get("workplace_location") or "").strip()
+        ):
+            raise ValidationError(
+                "Add at least one file, a written account, or where the workplace document is kept."
+            )
+        return data
+
+
+class MappingForm(_Form):
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
+            unit__enrolment_units__enrolment=enrolment
+        )
+
+
+class SubmitForm(_Form):
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label="Evidence to submit"
+    )
+    confirm = forms.BooleanField(label=DECLARATION_TEXT, required=True)
+
+    def __init__(self, *args, drafts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = drafts
+        self.fields["confirm"].error_messages["required"] = (
+            "Tick the declaration to confirm this is your own work."
+        )
+
+    @property
+    def selected_ids(self) -> set[int]:
+        return {int(v) for v in self["evidence"].value() or [] if str(v).isdigit()}

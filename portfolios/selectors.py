@@ -1,0 +1,291 @@
+"""Reads of enrolments and evidence that depend on who is asking.
+
+Every view reaches a learner's data through one of the `get_*_for_user` helpers: they answer
+404 when the person has no link to the object (so its existence is not revealed) and 403 when
+they may see it but not do what they asked.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.enums import Role
+from accounts.models import User
+from accounts.permissions import has_role
+from portfolios import permissions
+from portfolios.enums import TUTOR_METHOD_SLUGS, EnrolmentStatus
+from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
+from portfolios.progress import Portfolio, build_portfolio
+from qualifications.models import (
+    AssessmentCriterion,
+    EvidenceMethod,
+    LearningOutcome,
+    QualificationUnit,
+    Unit,
+)
+
+ENROLMENT_ACTIONS = {
+    "view": permissions.can_view_enrolment,
+    "add_evidence": permissions.can_add_evidence,
+    "submit": permissions.can_submit_for_enrolment,
+    "manage": permissions.can_manage_enrolment,
+}
+
+EVIDENCE_ACTIONS = {
+    "view": permissions.can_view_evidence,
+    "edit": permissions.can_edit_evidence,
+    "delete": permissions.can_delete_evidence,
+    "submit": permissions.can_submit_evidence,
+    "correct": permissions.can_correct_evidence,
+}
+
+ACTION_REFUSALS = {
+    "add_evidence": "Only the learner and their tutor add evidence, while the enrolment runs.",
+    "submit": "Only the learner submits their evidence.",
+    "manage": "Only the centre's admins change enrolments.",
+    "edit": "Only whoever recorded this evidence may change it, and only before it is submitted.",
+    "delete": "This evidence cannot be deleted: it is submitted, assessed, or not yours.",
+    "correct": "Only the author of submitted evidence may correct it.",
+}
+
+
+def _check(user, obj, action, actions, visible) -> None:
+    if obj is None or not visible(user, obj):
+        raise Http404("No such item, or nothing you have access to.")
+    if not actions[action](user, obj):
+        raise PermissionDenied(ACTION_REFUSALS.get(action, "Not allowed."))
+
+
+def get_enrolment_for_user(user, pk: int, *, action: str = "view") -> Enrolment:
+    enrolment = (
+        Enrolment.objects.select_related("centre", "learner", "tutor", "qualification")
+        .filter(pk=pk)
+        .first()
+    )
+    _check(user, enrolment, action, ENROLMENT_ACTIONS, permissions.can_view_enrolment)
+    return enrolment
+
+
+def get_evidence_for_user(user, pk: int, *, action: str = "view") -> Evidence:
+    evidence = (
+        Evidence.objects.select_related(
+            "enrolment__centre",
+            "enrolment__learner",
+            "enrolment__tutor",
+            "enrolment__qualification",
+            "method",
+            "created_by",
+            "submitted_by",
+            "supersedes",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    _check(user, evidence, action, EVIDENCE_ACTIONS, permissions.can_view_evidence)
+    return evidence
+
+
+def get_evidence_file_for_user(user, pk: int, *, action: str = "view") -> EvidenceFile:
+    evidence_file = EvidenceFile.objects.select_related("evidence__enrolment").filter(pk=pk).first()
+    if evidence_file is None or not permissions.can_view_evidence(user, evidence_file.evidence):
+        raise Http404("No such file, or nothing you have access to.")
+    if action != "view" and not EVIDENCE_ACTIONS[action](user, evidence_file.evidence):
+        raise PermissionDenied(ACTION_REFUSALS.get(action, "Not allowed."))
+    return evidence_file
+
+
+def _count(queryset, *, per: str, distinct: str = "pk"):
+    """A correlated COUNT subquery, so several counts never multiply each other's joins."""
+    counted = queryset.order_by().values(per).annotate(n=Count(distinct, distinct=True)).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_evidence_counts(enrolments):
+    mine = Evidence.objects.filter(enrolment=OuterRef("pk"))
+    return enrolments.annotate(
+        evidence_count=_count(mine, per="enrolment"),
+        draft_count=_count(mine.filter(submitted_at__isnull=True), per="enrolment"),
+        awaiting_count=_count(
+            mine.filter(submitted_at__isnull=False, assessed_at__isnull=True), per="enrolment"
+        ),
+    )
+
+
+def enrolments_visible_to(user, centre):
+    """The centre's enrolments this person may open: all for admins and internal moderators,
+    their own learners for a tutor, their own for a learner."""
+    if has_role(user, centre, Role.CENTRE_ADMIN) or has_role(user, centre, Role.INTERNAL_MODERATOR):
+        scope = Q()
+    else:
+        scope = Q(pk__in=[])
+        if has_role(user, centre, Role.TUTOR):
+            scope |= Q(tutor=user)
+        if has_role(user, centre, Role.LEARNER):
+            scope |= Q(learner=user)
+    return with_evidence_counts(
+        Enrolment.objects.filter(scope, centre=centre).for_listing()
+    ).order_by("learner__last_name", "learner__first_name", "-start_date", "-pk")
+
+
+def learner_enrolments(user, centre):
+    """A learner's own enrolments at a centre, with counts for their dashboard."""
+    criteria = AssessmentCriterion.objects.filter(
+        unit__enrolment_units__enrolment=OuterRef("pk")
+    ).annotate(enrolment=F("unit__enrolment_units__enrolment"))
+    covered = EvidenceCriterion.objects.filter(
+        evidence__enrolment=OuterRef("pk"),
+        criterion__unit__enrolment_units__enrolment=OuterRef("pk"),
+    )
+    return (
+        with_evidence_counts(Enrolment.objects.filter(centre=centre, learner=user).for_listing())
+        .annotate(
+            criteria_total=_count(criteria, per="enrolment"),
+            criteria_with_evidence=_count(covered, per="evidence__enrolment", distinct="criterion"),
+        )
+        .order_by("-start_date", "-pk")
+    )
+
+
+def centre_overview(centre, *, recent: int = 8) -> dict:
+    """What a centre admin's dashboard shows of enrolments (two queries, at any size)."""
+    enrolments = Enrolment.objects.filter(centre=centre)
+    counts = enrolments.aggregate(
+        active_enrolments=Count("pk", filter=Q(status=EnrolmentStatus.ACTIVE), distinct=True),
+        awaiting_assessment=Count(
+            "evidence",
+            filter=Q(evidence__submitted_at__isnull=False, evidence__assessed_at__isnull=True),
+        ),
+    )
+    return {
+        **counts,
+        "recent_enrolments": list(
+            with_evidence_counts(enrolments.for_listing()).order_by("-created_at", "-pk")[:recent]
+        ),
+    }
+
+
+def people_at(centre, role):
+    return User.objects.filter(
+        memberships__centre=centre, memberships__role=role, memberships__is_active=True
+    ).order_by("last_name", "first_name", "username")
+
+
+def enrolment_units(enrolment) -> list:
+    """The enrolment's units in order, each with `is_mandatory` (one query)."""
+    mandatory = QualificationUnit.objects.filter(
+        qualification_id=enrolment.qualification_id,
+        unit_id=OuterRef("unit_id"),
+        group__is_mandatory=True,
+    )
+    rows = (
+        EnrolmentUnit.objects.filter(enrolment=enrolment)
+        .select_related("unit")
+        .annotate(is_mandatory=Exists(mandatory))
+        .order_by("position", "pk")
+    )
+    units = []
+    for row in rows:
+        row.unit.is_mandatory = row.is_mandatory
+        units.append(row.unit)
+    return units
+
+
+def outcomes_and_criteria(unit_ids) -> tuple[list, list]:
+    outcomes = list(
+        LearningOutcome.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "sort_key")
+    )
+    criteria = list(
+        AssessmentCriterion.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "sort_key")
+    )
+    return outcomes, criteria
+
+
+def portfolio_for(enrolment) -> Portfolio:
+    """Everything the portfolio page shows, from a fixed number of queries."""
+    # Imported here: moderation's selectors build on these ones, so a module-level import
+    # would make each app's selectors wait for the other's.
+    from moderation.selectors import latest_decisions
+
+    units = enrolment_units(enrolment)
+    unit_ids = [u.pk for u in units]
+    outcomes, criteria = outcomes_and_criteria(unit_ids)
+    evidence = list(
+        Evidence.objects.filter(enrolment=enrolment)
+        .only("pk", "reference", "title", "submitted_at", "assessed_at", "supersedes_id")
+        .order_by("number")
+    )
+    links = EvidenceCriterion.objects.filter(evidence__enrolment=enrolment).values_list(
+        "evidence_id", "criterion_id"
+    )
+    return build_portfolio(
+        units=units,
+        mandatory_unit_ids={u.pk for u in units if u.is_mandatory},
+        outcomes=outcomes,
+        criteria=criteria,
+        evidence=evidence,
+        superseded_ids={e.supersedes_id for e in evidence if e.supersedes_id},
+        links=links,
+        decisions=latest_decisions(enrolment),
+    )
+
+
+def evidence_for_enrolment(enrolment):
+    """The enrolment's evidence for its list, with file and criterion counts (one query)."""
+    return (
+        Evidence.objects.filter(enrolment=enrolment)
+        .select_related("method", "created_by")
+        .with_counts()
+        .annotate(is_superseded=Exists(Evidence.objects.filter(supersedes=OuterRef("pk"))))
+        .order_by("number")
+    )
+
+
+def evidence_methods_for(user, enrolment):
+    """The methods this person may record for the enrolment.
+
+    The units' accepted methods when they list any; a unit that lists none accepts every
+    method, and so then does the enrolment (evidence may cover several units). A tutor only
+    records what they observed or heard.
+    """
+    units = Unit.objects.filter(enrolment_units__enrolment=enrolment)
+    if units.filter(evidence_methods__isnull=True).exists():
+        methods = EvidenceMethod.objects.all()
+    else:
+        methods = EvidenceMethod.objects.filter(units__in=units).distinct()
+    if not permissions.is_enrolment_learner(user, enrolment):
+        methods = methods.filter(slug__in=TUTOR_METHOD_SLUGS)
+    return methods.order_by("position", "name")
+
+
+def mapped_criteria(evidence) -> list:
+    """The criteria an item is mapped to, with their units, in display order."""
+    return list(
+        AssessmentCriterion.objects.filter(evidence_links__evidence=evidence)
+        .select_related("unit", "outcome")
+        .order_by("unit__code", "unit_id", "sort_key")
+    )
+
+
+def mapping_picker(enrolment) -> Portfolio:
+    """The enrolment's units, outcomes and criteria (with guidance) for the mapping picker."""
+    units = enrolment_units(enrolment)
+    outcomes, criteria = outcomes_and_criteria([u.pk for u in units])
+    return build_portfolio(
+        units=units,
+        mandatory_unit_ids={u.pk for u in units if u.is_mandatory},
+        outcomes=outcomes,
+        criteria=criteria,
+        evidence=[],
+        superseded_ids=set(),
+        links=[],
+        decisions={},
+    )
+
+
+def is_superseded(evidence) -> bool:
+    return Evidence.objects.filter(supersedes=evidence).exists()
+
+
+def superseding(evidence):
+    return Evidence.objects.filter(supersedes=evidence).only("pk", "reference", "title").first()

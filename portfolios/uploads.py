@@ -1,0 +1,125 @@
+"""Putting evidence files into storage and taking them out again.
+
+Files go through Django's storage API (`default_storage`), so a deployment may swap the local
+disk for an object store. They are stored under generated names that say nothing about the
+learner or the file; the name the learner gave is kept, cleaned, only for display.
+"""
+
+import hashlib
+import logging
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+MAX_NAME_LENGTH = 200
+STORAGE_PREFIX = "evidence"
+
+
+def clean_display_name(raw: str | None) -> str:
+    """The file's own name without folders, control or invisible characters, or leading dots.
+
+    It is only ever shown (and offered as the download name); storage never sees it.
+    """
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    # Categories C* are control, format (bidi overrides that disguise `exe.pdf`), surrogate,
+    # private-use and unassigned characters.
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if ch.isspace() or not unicodedata.category(ch).startswith("C")
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 16:
+            name = f"{stem[: MAX_NAME_LENGTH - len(extension) - 1].rstrip()}.{extension}"
+        else:
+            name = name[:MAX_NAME_LENGTH]
+    return name or "file"
+
+
+def new_storage_name() -> str:
+    token = uuid.uuid4().hex
+    return f"{STORAGE_PREFIX}/{token[:2]}/{token}"
+
+
+class HashingFile(File):
+    """Hands a file to the storage backend in chunks, hashing each chunk as it passes.
+
+    It deliberately has no `temporary_file_path`, so FileSystemStorage copies it through
+    `chunks()` instead of moving the temporary file, and the hash costs no second read.
+    """
+
+    def __init__(self, source):
+        super().__init__(source)
+        self.hasher = hashlib.sha256()
+        self.bytes_read = 0
+        source.seek(0)
+
+    def _account(self, data: bytes) -> bytes:
+        self.hasher.update(data)
+        self.bytes_read += len(data)
+        return data
+
+    def chunks(self, chunk_size=None):
+        self.file.seek(0)
+        while data := self.file.read(chunk_size or CHUNK_SIZE):
+            yield self._account(data)
+
+    def read(self, *args):
+        # Object-store backends read instead of asking for chunks.
+        return self._account(self.file.read(*args))
+
+    def multiple_chunks(self, chunk_size=None):
+        return True
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    sha256: str
+    size: int
+
+
+def store_upload(upload) -> StoredFile:
+    """Copy an upload into storage under a new name, hashing it on the way (one pass)."""
+    source = HashingFile(upload)
+    name = default_storage.save(new_storage_name(), source)
+    if source.bytes_read != upload.size:
+        # The copy and the upload disagree: keep nothing rather than a half file.
+        delete_stored([name])
+        raise OSError(f"Stored {source.bytes_read} bytes of {upload.size}.")
+    return StoredFile(name=name, sha256=source.hasher.hexdigest(), size=source.bytes_read)
+
+
+def open_stored(name: str):
+    return default_storage.open(name, "rb")
+
+
+def delete_stored(names: Iterable[str]) -> None:
+    """Remove files from storage; a file already gone is not an error."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete stored evidence file %s", name)
+
+
+def stored_names() -> set[str]:
+    """Every evidence file name in storage (walks the two-level folder layout)."""
+    names = set()
+    if not default_storage.exists(STORAGE_PREFIX):
+        return names
+    folders, _ = default_storage.listdir(STORAGE_PREFIX)
+    for folder in folders:
+        _, files = default_storage.listdir(f"{STORAGE_PREFIX}/{folder}")
+        names.update(f"{STORAGE_PREFIX}/{folder}/{file}" for file in files)
+    return names

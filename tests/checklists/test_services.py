@@ -1,0 +1,191 @@
+"""Printing from the cache, and reading a portfolio with a fixed number of queries."""
+
+import datetime
+
+import pytest
+from django.core.files.storage import default_storage
+
+from checklists import services
+from checklists.data import TEMPLATE_VERSION, blank_for_qualification, filled_for_enrolment
+from checklists.enums import Layout
+from checklists.models import CachedChecklist
+from moderation import services as moderation_services
+from portfolios.selectors import get_enrolment_for_user
+from tests.checklists.helpers import add_evidence, enrol, make_unit
+
+
+def fresh(enrolment, user):
+    return get_enrolment_for_user(user, enrolment.pk)
+
+
+def test_unchanged_portfolio_is_served_from_the_cache(portfolio, enrolment, centre_admin):
+    first = services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    again = services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    assert first.from_cache is False
+    assert again.from_cache is True
+    assert again.pdf == first.pdf
+    cached = CachedChecklist.objects.get()
+    assert cached.key == f"enrolment:{enrolment.pk}:achievement:all"
+    assert cached.enrolment == enrolment
+    assert cached.size == len(first.pdf)
+
+
+def test_new_evidence_prints_again_and_drops_the_old_copy(
+    portfolio, enrolment, catalogue, named_people, centre_admin, django_capture_on_commit_callbacks
+):
+    learner, _ = named_people
+    services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    old_name = CachedChecklist.objects.get().pdf.name
+    add_evidence(enrolment, by=learner, title="Phone call notes", criteria=catalogue.criteria(1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        printed = services.enrolment_checklist_print(
+            enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+        )
+    assert printed.from_cache is False
+    assert CachedChecklist.objects.count() == 1
+    assert CachedChecklist.objects.get().pdf.name != old_name
+    assert not default_storage.exists(old_name)
+
+
+def test_a_removed_link_or_renamed_learner_is_noticed(
+    portfolio, enrolment, named_people, centre_admin
+):
+    """What timestamps alone would miss: a deletion, a change outside the portfolio."""
+    learner, _ = named_people
+    services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    portfolio["second"].links.first().delete()
+    assert (
+        services.enrolment_checklist_print(
+            enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+        ).from_cache
+        is False
+    )
+    learner.last_name = "Archer-Smith"
+    learner.save()
+    again = services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    assert again.from_cache is False
+
+
+def test_each_layout_and_unit_has_its_own_cache_entry(
+    portfolio, enrolment, catalogue, centre_admin
+):
+    e = fresh(enrolment, centre_admin)
+    services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT)
+    services.enrolment_checklist_print(enrolment=e, layout=Layout.OUTCOME_RECORD)
+    services.enrolment_checklist_print(
+        enrolment=e, layout=Layout.ACHIEVEMENT, unit=catalogue.units[0]
+    )
+    assert sorted(CachedChecklist.objects.values_list("key", flat=True)) == [
+        f"enrolment:{e.pk}:achievement:a-100-0001",
+        f"enrolment:{e.pk}:achievement:all",
+        f"enrolment:{e.pk}:record:all",
+    ]
+
+
+def test_a_lost_cache_file_is_printed_again(portfolio, enrolment, centre_admin):
+    e = fresh(enrolment, centre_admin)
+    services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT)
+    default_storage.delete(CachedChecklist.objects.get().pdf.name)
+    printed = services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT)
+    assert printed.from_cache is False
+    assert printed.pdf.startswith(b"%PDF-")
+
+
+def test_fingerprint_covers_content_and_template_version(catalogue, monkeypatch):
+    document = blank_for_qualification(catalogue.qualification, Layout.ACHIEVEMENT)
+    same = blank_for_qualification(catalogue.qualification, Layout.ACHIEVEMENT)
+    other_layout = blank_for_qualification(catalogue.qualification, Layout.OUTCOME_RECORD)
+    before = document.fingerprint()
+    assert same.fingerprint() == before
+    assert other_layout.fingerprint() != before
+    monkeypatch.setattr("checklists.data.TEMPLATE_VERSION", TEMPLATE_VERSION + "-next")
+    assert document.fingerprint() != before
+
+
+def test_blank_forms_are_cached_too(catalogue):
+    first = services.blank_checklist_print(layout=Layout.OUTCOME_RECORD, unit=catalogue.units[0])
+    again = services.blank_checklist_print(layout=Layout.OUTCOME_RECORD, unit=catalogue.units[0])
+    assert (first.from_cache, again.from_cache) == (False, True)
+    assert first.filename == "record-blank-a-100-0001.pdf"
+
+
+# Queries ----------------------------------------------------------------------------------------
+
+
+def _portfolio_of_size(catalogue, *, centre, learner, tutor, by, units: int, items: int):
+    extra = [make_unit(f"C/200/{n:04d}", f"Extra unit {n}", (2, 2)) for n in range(units)]
+    enrolment = enrol(
+        catalogue,
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        by=by,
+        units=[catalogue.units[0]],
+    )
+    from portfolios.models import EnrolmentUnit
+
+    EnrolmentUnit.objects.bulk_create(
+        [EnrolmentUnit(enrolment=enrolment, unit=u, position=10 + i) for i, u in enumerate(extra)]
+    )
+    for n in range(items):
+        add_evidence(
+            enrolment,
+            by=learner,
+            title=f"Item {n}",
+            criteria=[c for u in [catalogue.units[0], *extra] for c in u.criteria.all()][: n + 2],
+            date=datetime.date(2026, 1, 10 + n),
+        )
+    return enrolment
+
+
+@pytest.mark.parametrize("layout", list(Layout))
+def test_reading_a_portfolio_costs_the_same_queries_for_1_or_30_units(
+    layout, catalogue, centre, named_people, centre_admin, other_learner, django_assert_num_queries
+):
+    learner, tutor = named_people
+    small = _portfolio_of_size(
+        catalogue, centre=centre, learner=learner, tutor=tutor, by=centre_admin, units=0, items=1
+    )
+    large = _portfolio_of_size(
+        catalogue,
+        centre=centre,
+        learner=other_learner,
+        tutor=tutor,
+        by=centre_admin,
+        units=30,
+        items=6,
+    )
+    covered = [
+        c for u in large.units.order_by("enrolment_units__position") for c in u.criteria.all()
+    ]
+    moderation_services.criteria_decide(
+        enrolment=large,
+        by=tutor,
+        decided_on=datetime.date(2026, 3, 1),
+        requests=[
+            moderation_services.DecisionRequest(criterion_id=c.pk, outcome="met")
+            for c in covered[:7]
+        ],
+    )
+    small, large = fresh(small, centre_admin), fresh(large, centre_admin)
+
+    with django_assert_num_queries(7):
+        small_doc = filled_for_enrolment(small, layout)
+    with django_assert_num_queries(7):
+        large_doc = filled_for_enrolment(large, layout)
+    assert len(small_doc.units) == 1 and len(large_doc.units) == 31
+    assert large_doc.criteria_count == 5 + 30 * 4
+    large_rows = [r for u in large_doc.units for o in u.outcomes for r in o.rows]
+    assert sum(len(r.evidence) for r in large_rows) == sum(range(2, 8))
+    assert sum(r.is_met for r in large_rows) == 7

@@ -1,0 +1,40 @@
+from django.core.management import call_command
+
+from moderation.audit import verify_chain
+from moderation.models import (
+    AuditEntry,
+    CriterionDecision,
+    EqaGrant,
+    SampleDecision,
+    SamplingPlan,
+    SignOffAcknowledgement,
+    UnitSignOff,
+)
+
+
+def test_seed_demo_shows_every_state_once(db, capsys):
+    call_command("load_catalogue", verbosity=0)
+    call_command("seed_demo", learners=3)
+    assert "Assessment demo:" in capsys.readouterr().out
+    counts = {
+        model: model.objects.count()
+        for model in (
+            CriterionDecision,
+            UnitSignOff,
+            SignOffAcknowledgement,
+            SampleDecision,
+            SamplingPlan,
+            EqaGrant,
+            AuditEntry,
+        )
+    }
+    assert set(CriterionDecision.objects.values_list("outcome", flat=True)) == {
+        "met",
+        "not_yet_met",
+    }
+    assert set(SampleDecision.objects.values_list("outcome", flat=True)) == {"agreed", "referred"}
+    assert counts[UnitSignOff] >= 4 and counts[SamplingPlan] == 1 and counts[EqaGrant] == 1
+    assert verify_chain().ok
+
+    call_command("seed_demo", learners=3)
+    assert {model: model.objects.count() for model in counts} == counts
