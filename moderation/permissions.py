@@ -98,6 +98,23 @@ def eqa_grant_covers(user, enrolment, unit=None) -> bool:
     return any(grant_covers(g, enrolment, unit) for g in current_grants(user))
 
 
+def eqa_grant_opens_whole(user, enrolment) -> bool:
+    """A current grant that opens the whole portfolio (it names no units). A grant of some
+    units opens only those units' records and the evidence mapped to them."""
+    if not has_role(user, enrolment.centre_id, Role.EXTERNAL_MODERATOR):
+        return False
+    return any(grant_covers(g, enrolment) and not g.unit_ids for g in current_grants(user))
+
+
+def eqa_grant_covers_evidence(user, evidence) -> bool:
+    """Evidence mapped to at least one unit a current grant opens to this moderator."""
+    enrolment = evidence.enrolment
+    if not has_role(user, enrolment.centre_id, Role.EXTERNAL_MODERATOR):
+        return False
+    units = set(evidence.links.values_list("criterion__unit_id", flat=True))
+    return any(grant_covers(g, enrolment, unit) for g in current_grants(user) for unit in units)
+
+
 def eqa_grants_covering(user, enrolment, unit=None) -> list:
     if not has_role(user, enrolment.centre_id, Role.EXTERNAL_MODERATOR):
         return []

@@ -44,6 +44,7 @@ from moderation.models import (
 from moderation.sampling import Grid, build_grid
 
 # A module import: portfolios.selectors imports this module too (for `latest_decisions`).
+from portfolios import permissions as portfolio_permissions
 from portfolios import selectors as portfolio_selectors
 from portfolios.enums import EnrolmentStatus
 from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion
@@ -205,9 +206,21 @@ def latest_sample_decisions(enrolment) -> dict[int, dict[str, SampleSummary]]:
 
 
 def get_enrolment_for_moderation(user, pk: int, *, action: str = "view") -> Enrolment:
-    """The enrolment through portfolios' helper (404 without a link), then this app's right
-    (403): "view" the record, "assess" as its tutor, "bundle" to download the EQA bundle."""
-    enrolment = portfolio_selectors.get_enrolment_for_user(user, pk)
+    """The enrolment (404 without a link, a unit grant counting as one), then this app's
+    right (403): "view" the record, "assess" as its tutor, "bundle" to download the EQA
+    bundle."""
+    enrolment = (
+        Enrolment.objects.select_related("centre", "learner", "tutor", "qualification")
+        .filter(pk=pk)
+        .first()
+    )
+    # A grant of some units links an external moderator to those units' records only; the
+    # portfolio pages (which show every unit) stay closed to them.
+    if enrolment is None or not (
+        portfolio_permissions.can_view_enrolment(user, enrolment)
+        or permissions.eqa_grant_covers(user, enrolment)
+    ):
+        raise Http404("No such portfolio, or nothing you have access to.")
     allowed = {
         "view": permissions.can_view_record,
         "assess": permissions.can_assess,

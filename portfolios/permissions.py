@@ -8,7 +8,7 @@ here yet (the moderation app grants them time-limited samples).
 
 from accounts.enums import Role
 from accounts.permissions import has_role
-from moderation.permissions import eqa_grant_covers
+from moderation.permissions import eqa_grant_covers_evidence, eqa_grant_opens_whole
 from portfolios.enums import TUTOR_METHOD_SLUGS
 
 
@@ -38,7 +38,7 @@ def can_view_enrolment(user, enrolment) -> bool:
         or is_enrolment_tutor(user, enrolment)
         or has_role(user, enrolment.centre_id, Role.CENTRE_ADMIN)
         or has_role(user, enrolment.centre_id, Role.INTERNAL_MODERATOR)
-        or eqa_grant_covers(user, enrolment)
+        or eqa_grant_opens_whole(user, enrolment)
     )
 
 
@@ -65,7 +65,7 @@ def method_allowed_for(user, enrolment, method) -> bool:
 
 
 def can_view_evidence(user, evidence) -> bool:
-    return can_view_enrolment(user, evidence.enrolment)
+    return can_view_enrolment(user, evidence.enrolment) or eqa_grant_covers_evidence(user, evidence)
 
 
 def can_edit_evidence(user, evidence) -> bool:

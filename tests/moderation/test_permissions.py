@@ -1,11 +1,13 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from moderation import permissions, services
 from moderation.models import EqaGrant
 from portfolios.permissions import can_view_enrolment
+from tests.moderation.conftest import add_evidence, criteria
 
 
 def grant(centre, admin, moderator, *, enrolments=(), units=(), starts=None, ends=None):
@@ -118,3 +120,31 @@ def test_assessing_predicates(enrolment, tutor, second_tutor, learner, centre_ad
     assert not permissions.can_assess(centre_admin, enrolment)
     assert permissions.can_acknowledge(learner, enrolment)
     assert not permissions.can_acknowledge(tutor, enrolment)
+
+
+def test_unit_grant_never_opens_the_rest_of_the_portfolio(
+    client, enrolment, learner, external_moderator, centre_admin, centre, catalogue
+):
+    only_a = add_evidence(enrolment, learner, criteria_list=criteria(catalogue.unit_a), title="A")
+    only_b = add_evidence(enrolment, learner, criteria_list=criteria(catalogue.unit_b), title="B")
+    grant(centre, centre_admin, external_moderator, units=[catalogue.unit_b])
+    client.force_login(external_moderator)
+    # The whole-portfolio page is not theirs; the granted unit's evidence and files are.
+    assert client.get(reverse("portfolio", args=[enrolment.pk])).status_code == 404
+    assert client.get(reverse("evidence_detail", args=[only_b.pk])).status_code == 200
+    file_b = only_b.files.get()
+    assert client.get(reverse("evidence_file_download", args=[file_b.pk])).status_code == 200
+    # Evidence of unit A only, and its file, could leak; they must not.
+    response = client.get(reverse("evidence_detail", args=[only_a.pk]))
+    assert response.status_code == 404
+    assert "A.pdf" not in response.text
+    file_a = only_a.files.get()
+    assert client.get(reverse("evidence_file_download", args=[file_a.pk])).status_code == 404
+
+
+def test_learner_grant_opens_the_whole_portfolio(
+    client, enrolment, external_moderator, centre_admin, centre
+):
+    grant(centre, centre_admin, external_moderator, enrolments=[enrolment])
+    client.force_login(external_moderator)
+    assert client.get(reverse("portfolio", args=[enrolment.pk])).status_code == 200

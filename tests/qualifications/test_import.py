@@ -1,11 +1,13 @@
 """Importing awarding-body specifications: the command, the service and bad input."""
 
+import datetime
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from qualifications.models import AssessmentCriterion, LearningOutcome, Unit
+from portfolios import services as portfolio_services
+from qualifications.models import AssessmentCriterion, EvidenceMethod, LearningOutcome, Unit
 from qualifications.services import SpecImportError, spec_import
 from qualifications.specparser import parse_spec
 from tests.conftest import SEEDS_DIR
@@ -179,3 +181,42 @@ def _write(tmp_path, name, content: bytes) -> str:
     path = tmp_path / name
     path.write_bytes(content)
     return str(path)
+
+
+def test_reimport_that_removes_a_criterion_in_use_is_refused(
+    db, spec_file, centre, learner, tutor, centre_admin
+):
+    call_command("import_spec", str(spec_file))
+    unit = Unit.objects.get(code="D/601/1234")
+    enrolment = portfolio_services.enrolment_create(
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        qualification=None,
+        units=[unit],
+        start_date=datetime.date(2026, 9, 1),
+        planned_end_date=datetime.date(2027, 7, 31),
+        by=centre_admin,
+    )
+    portfolio_services.evidence_create(
+        enrolment=enrolment,
+        by=learner,
+        title="Enquiry log",
+        method=EvidenceMethod.objects.get_or_create(slug="observation")[0],
+        date=datetime.date(2026, 9, 10),
+        text="I logged every enquiry for a week.",
+        criteria=[unit.criteria.get(number="2.2")],
+    )
+    before = list(AssessmentCriterion.objects.values_list("pk", "number", "text"))
+
+    spec_file.write_text(SPEC.replace("2.2 Record enquiries accurately\n", ""))
+    with pytest.raises(CommandError) as error:
+        call_command("import_spec", str(spec_file))
+    assert "in use" in str(error.value)
+    assert "2.2" in str(error.value)
+    assert list(AssessmentCriterion.objects.values_list("pk", "number", "text")) == before
+
+    # A change that keeps every criterion in use is still allowed.
+    spec_file.write_text(SPEC.replace("1.2 Explain why", "1.2 Explain clearly why"))
+    call_command("import_spec", str(spec_file))
+    assert unit.criteria.get(number="1.2").text.startswith("Explain clearly why")
