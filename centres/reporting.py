@@ -69,7 +69,7 @@ def histogram(values: list[int], edges: list[tuple[str, int, int]]) -> list[tupl
     return [(label, sum(1 for v in values if low <= v <= high)) for label, low, high in edges]
 
 
-def bars(counts: list[tuple[str, int]], *, height: int = 60) -> list[Bar]:
+def bars(counts: list[tuple[str, int]], *, height: int = 32) -> list[Bar]:
     """Bars of a column chart scaled to a 100 × `height` viewBox (drawn as SVG <rect>s, so the
     page needs no script and no style attribute)."""
     if not counts:

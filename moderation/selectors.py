@@ -572,6 +572,16 @@ def submitted_evidence_for(enrolment, criterion) -> list[Evidence]:
     )
 
 
+def locked_unit_ids(enrolment) -> set[int]:
+    """Units of the enrolment whose standing sign-off locks them (one query)."""
+    return set(
+        UnitSignOff.objects.filter(enrolment=enrolment)
+        .latest()
+        .exclude(Exists(_open_referral_of_sign_off()))
+        .values_list("unit_id", flat=True)
+    )
+
+
 def unit_is_locked(enrolment, unit_id) -> bool:
     return (
         UnitSignOff.objects.filter(enrolment=enrolment, unit_id=unit_id)

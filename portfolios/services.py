@@ -215,6 +215,23 @@ def _check_criteria(enrolment: Enrolment, criteria) -> list[int]:
     return ids
 
 
+def _refuse_signed_units(enrolment: Enrolment, criterion_ids) -> None:
+    """New evidence cannot be mapped into a unit the tutor has signed off (it is locked)."""
+    from moderation.selectors import locked_unit_ids  # the assessment app builds on this one
+
+    units = set(
+        AssessmentCriterion.objects.filter(pk__in=criterion_ids).values_list("unit_id", flat=True)
+    )
+    locked = locked_unit_ids(enrolment) & units
+    if locked:
+        names = ", ".join(
+            str(u) for u in Unit.objects.filter(pk__in=locked).order_by("code", "title")
+        )
+        raise ValidationError(
+            f"{names} is signed off and locked; evidence can no longer be mapped to it."
+        )
+
+
 def evidence_create(
     *,
     enrolment: Enrolment,
@@ -243,6 +260,7 @@ def evidence_create(
                 criterion__unit__enrolment_units__enrolment=enrolment
             ).values_list("criterion_id", flat=True)
     criterion_ids = _check_criteria(enrolment, criteria or ())
+    _refuse_signed_units(enrolment, criterion_ids)
     stored = _store_all(_checked_uploads(files))
     try:
         with transaction.atomic():
@@ -342,6 +360,7 @@ def evidence_set_criteria(*, evidence: Evidence, by: User, criteria: Iterable) -
         locked = _lock_draft(evidence, by)
         wanted = set(_check_criteria(locked.enrolment, criteria))
         current = set(locked.links.values_list("criterion_id", flat=True))
+        _refuse_signed_units(locked.enrolment, wanted - current)
         locked.links.filter(criterion_id__in=current - wanted).delete()
         EvidenceCriterion.objects.bulk_create(
             [

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,9 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from accounts.selectors import get_centre_for_user
 from portfolios import permissions, selectors, services
 from portfolios.enums import DECLARATION_TEXT, EvidenceState
+from portfolios.filters import EnrolmentFilter
 from portfolios.forms import (
     EnrolmentEditForm,
     EnrolmentForm,
@@ -21,9 +24,11 @@ from portfolios.forms import (
 )
 from portfolios.uploads import open_stored
 from portfolios.validators import PREVIEW_KINDS
+from qualifications.models import Qualification
 
 # Served files may be anything a learner uploaded: never let a browser run or sniff them.
 SANDBOX_CSP = "sandbox; default-src 'none'"
+ENROLMENTS_PER_PAGE = 50
 
 
 def _is_xhr(request) -> bool:
@@ -56,12 +61,25 @@ def enrolment_list(request, centre_pk):
     centre = get_centre_for_user(request.user, centre_pk)
     if not permissions.can_list_enrolments(request.user, centre):
         raise PermissionDenied("Your role here does not include learners' portfolios.")
+    visible = selectors.enrolments_visible_to(request.user, centre)
+    found = EnrolmentFilter(
+        request.GET,
+        queryset=visible,
+        qualifications=Qualification.objects.filter(enrolments__centre=centre).distinct(),
+        tutors=User.objects.filter(tutored_enrolments__in=visible).distinct(),
+    )
+    page = Paginator(found.qs, ENROLMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "portfolios/enrolment_list.html",
         {
             "centre": centre,
-            "enrolments": selectors.enrolments_visible_to(request.user, centre),
+            "filter": found,
+            "page": page,
+            "enrolments": page.object_list,
+            "query": query.urlencode(),
             "can_enrol": permissions.can_enrol(request.user, centre),
         },
     )

@@ -384,3 +384,15 @@ def test_submitting_evidence_tells_the_tutor(
     note = Notification.objects.get(recipient=tutor)
     assert note.message == f"{learner} submitted 2 evidence items for assessment: E001, E002."
     assert [m.to for m in mail.outbox] == [[tutor.email]]
+
+
+def test_signed_unit_takes_no_new_evidence(enrolment, learner, catalogue, signed_unit):
+    draft = add_evidence(enrolment, learner, criteria_list=criteria(catalogue.unit_b), submit=False)
+    with pytest.raises(ValidationError) as error:
+        portfolio_services.evidence_set_criteria(
+            evidence=draft, by=learner, criteria=criteria(catalogue.unit_a)
+        )
+    assert "A/100/0001 Deliver customer service is signed off and locked" in str(error.value)
+    assert set(draft.links.values_list("criterion__unit", flat=True)) == {catalogue.unit_b.pk}
+    with pytest.raises(ValidationError):
+        add_evidence(enrolment, learner, criteria_list=criteria(catalogue.unit_a)[:1], title="x")

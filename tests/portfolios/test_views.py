@@ -741,3 +741,23 @@ def test_posts_by_the_internal_moderator_are_refused(client, world, name, kind, 
     world["evidence"].refresh_from_db()
     assert world["evidence"].submitted_at is None
     assert Evidence.objects.count() == 2  # alice's and charlie's, nothing new
+
+
+def test_enrolment_list_filters_sorts_and_pages(client, people, centre, tutor, catalogue):
+    admin = people[Role.CENTRE_ADMIN]
+    client.force_login(admin)
+    _bulk_enrolments(60, centre=centre, tutor=tutor, unit=catalogue.short_course, prefix="p")
+    url = reverse("enrolment_list", args=[centre.pk])
+    first = client.get(url)
+    assert first.context["page"].paginator.count == 60
+    assert len(first.context["enrolments"]) == 50
+    second = client.get(url, {"page": 2})
+    assert len(second.context["enrolments"]) == 10
+    only_tutor = client.get(url, {"tutor": tutor.pk, "qualification": "short", "status": "active"})
+    assert only_tutor.context["page"].paginator.count == 60
+    nobody = client.get(url, {"q": "no-such-learner"})
+    assert nobody.context["page"].paginator.count == 0
+    ordered = client.get(url, {"o": "-learner"})
+    names = [e.learner.last_name for e in ordered.context["enrolments"]]
+    assert names == sorted(names, reverse=True)
+    assert names[0] == max(Enrolment.objects.values_list("learner__last_name", flat=True))
