@@ -572,23 +572,19 @@ def submitted_evidence_for(enrolment, criterion) -> list[Evidence]:
     )
 
 
-def locked_unit_ids(enrolment) -> set[int]:
-    """Units of the enrolment whose standing sign-off locks them (one query)."""
+def locked_unit_ids(enrolment, unit_ids=None) -> set[int]:
+    """Units of the enrolment (or of these units) whose newest sign-off stands, not referred
+    back: they are locked. One query."""
+    sign_offs = UnitSignOff.objects.filter(enrolment=enrolment).latest()
+    if unit_ids is not None:
+        sign_offs = sign_offs.filter(unit_id__in=unit_ids)
     return set(
-        UnitSignOff.objects.filter(enrolment=enrolment)
-        .latest()
-        .exclude(Exists(_open_referral_of_sign_off()))
-        .values_list("unit_id", flat=True)
+        sign_offs.exclude(Exists(_open_referral_of_sign_off())).values_list("unit_id", flat=True)
     )
 
 
 def unit_is_locked(enrolment, unit_id) -> bool:
-    return (
-        UnitSignOff.objects.filter(enrolment=enrolment, unit_id=unit_id)
-        .latest()
-        .exclude(Exists(_open_referral_of_sign_off()))
-        .exists()
-    )
+    return unit_id in locked_unit_ids(enrolment, [unit_id])
 
 
 # ---------------------------------------------------------------- assessing evidence

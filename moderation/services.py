@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import Centre, User
 from accounts.permissions import has_role
-from moderation import notifications, permissions
+from moderation import notifications, permissions, selectors
 from moderation.audit import audit_record
 from moderation.enums import AuditAction, ModeratorKind, Outcome, SampleOutcome, SampleStage
 from moderation.models import (
@@ -76,15 +76,17 @@ def _unit_label(unit: Unit) -> str:
     return f"{unit.code} {unit.title}" if unit.code else unit.title
 
 
-def _signed_unit_ids(enrolment, unit_ids=None) -> set[int]:
-    """Units whose newest sign-off stands (not referred back): locked."""
-    open_referral = SampleDecision.objects.filter(
-        sign_off=OuterRef("pk"), outcome=SampleOutcome.REFERRED, superseded_by__isnull=True
-    )
-    sign_offs = UnitSignOff.objects.filter(enrolment=enrolment).latest()
-    if unit_ids is not None:
-        sign_offs = sign_offs.filter(unit_id__in=unit_ids)
-    return set(sign_offs.exclude(Exists(open_referral)).values_list("unit_id", flat=True))
+def _criteria_of(enrolment, ids) -> dict:
+    """These criteria, each in one of the enrolment's units; any other id is refused."""
+    found = {
+        c.pk: c
+        for c in AssessmentCriterion.objects.filter(
+            pk__in=ids, unit__enrolment_units__enrolment=enrolment
+        ).select_related("unit")
+    }
+    if len(found) != len(ids):
+        raise ValidationError("Some of the criteria are not in this learner's units.")
+    return found
 
 
 def _submitted_evidence(enrolment, criterion_ids) -> dict[int, list[int]]:
@@ -138,14 +140,7 @@ def criteria_decide(
         raise ValidationError("Each criterion can be decided once at a time.")
     with transaction.atomic():
         _lock(enrolment)
-        criteria = {
-            c.pk: c
-            for c in AssessmentCriterion.objects.filter(
-                pk__in=ids, unit__enrolment_units__enrolment=enrolment
-            ).select_related("unit")
-        }
-        if len(criteria) != len(ids):
-            raise ValidationError("Some of the criteria are not in this learner's units.")
+        criteria = _criteria_of(enrolment, ids)
         latest = {
             d.criterion_id: d
             for d in CriterionDecision.objects.filter(enrolment=enrolment, criterion_id__in=ids)
@@ -162,7 +157,7 @@ def criteria_decide(
                 )
         if stale:
             raise StaleDecision(stale)
-        locked_units = _signed_unit_ids(enrolment, {c.unit_id for c in criteria.values()})
+        locked_units = selectors.locked_unit_ids(enrolment, {c.unit_id for c in criteria.values()})
         submitted = _submitted_evidence(enrolment, ids)
         if evidence is not None:
             evidence = Evidence.objects.select_related("enrolment").get(pk=evidence.pk)
@@ -248,15 +243,8 @@ def evidence_add_criteria(*, evidence: Evidence, by: User, criteria: Sequence) -
         evidence = Evidence.objects.get(pk=evidence.pk)
         if not evidence.is_submitted or Evidence.objects.filter(supersedes=evidence).exists():
             raise ValidationError("Only submitted, uncorrected evidence can be mapped further.")
-        found = {
-            c.pk: c
-            for c in AssessmentCriterion.objects.filter(
-                pk__in=ids, unit__enrolment_units__enrolment=enrolment
-            ).select_related("unit")
-        }
-        if len(found) != len(ids):
-            raise ValidationError("Some of the criteria are not in this learner's units.")
-        locked = _signed_unit_ids(enrolment, {c.unit_id for c in found.values()})
+        found = _criteria_of(enrolment, ids)
+        locked = selectors.locked_unit_ids(enrolment, {c.unit_id for c in found.values()})
         if any(c.unit_id in locked for c in found.values()):
             raise ValidationError("A signed-off unit is locked; its criteria cannot be added.")
         already = set(evidence.links.values_list("criterion_id", flat=True))
