@@ -3,7 +3,7 @@
 from accounts.enums import Role
 from accounts.models import Membership
 from centres import selectors as centre_selectors
-from moderation import selectors as moderation_selectors
+from moderation import dashboards as moderation_dashboards
 from portfolios import selectors as portfolio_selectors
 
 
@@ -15,20 +15,20 @@ def _learner(request, membership):
 
 def _tutor(request, membership):
     return "accounts/dashboard_tutor.html", {
-        **moderation_selectors.tutor_overview(request.user, membership.centre),
+        **moderation_dashboards.tutor_overview(request.user, membership.centre),
         "risk": centre_selectors.tutor_risk_list(request.user, membership.centre),
     }
 
 
 def _internal_moderator(request, membership):
-    return "accounts/dashboard_iqa.html", moderation_selectors.iqa_overview(
+    return "accounts/dashboard_iqa.html", moderation_dashboards.iqa_overview(
         request.user, membership.centre
     )
 
 
 def _external_moderator(request, membership):
     return "accounts/dashboard_eqa.html", {
-        "grants": moderation_selectors.eqa_overview(request.user, membership.centre)
+        "grants": moderation_dashboards.eqa_overview(request.user, membership.centre)
     }
 
 

@@ -122,7 +122,8 @@ def _assess(enrolment, people, units) -> None:
     from django.utils import timezone
 
     from moderation import services as moderation_services
-    from moderation.enums import ModeratorKind, Outcome, SampleOutcome
+    from moderation.enums import ModeratorKind, SampleOutcome
+    from portfolios.enums import DecisionOutcome
 
     password = "bench-password"
     # Signing checks passwords; the production hasher would make the setup take minutes.
@@ -145,7 +146,9 @@ def _assess(enrolment, people, units) -> None:
                 by=people["tutor"],
                 decided_on=datetime.date(2026, 4, 1) + datetime.timedelta(days=number),
                 requests=[
-                    moderation_services.DecisionRequest(criterion_id=c.pk, outcome=Outcome.MET)
+                    moderation_services.DecisionRequest(
+                        criterion_id=c.pk, outcome=DecisionOutcome.MET
+                    )
                     for c in unit.criteria.all()
                 ],
             )

@@ -50,10 +50,10 @@ from django.utils import timezone  # noqa: E402
 from accounts.enums import Role  # noqa: E402
 from accounts.models import Centre, Membership, User  # noqa: E402
 from centres.selectors import centre_report  # noqa: E402
-from moderation.models import CriterionDecision, SamplingPlan  # noqa: E402
+from moderation.models import SamplingPlan  # noqa: E402
 from portfolios import services  # noqa: E402
 from portfolios.enums import DECLARATION_TEXT  # noqa: E402
-from portfolios.models import Evidence  # noqa: E402
+from portfolios.models import CriterionDecision, Evidence  # noqa: E402
 from qualifications.models import AssessmentCriterion, EvidenceMethod, Qualification  # noqa: E402
 
 TUTORS = 12

@@ -20,11 +20,13 @@ from centres.reporting import (
     percent,
     schedule,
 )
-from moderation import selectors as moderation
+from moderation import dashboards as moderation_dashboards
+from moderation import plans as moderation_plans
+from moderation import record as moderation_record
 from moderation.enums import ModeratorKind, SampleOutcome
-from moderation.models import CriterionDecision, SampleDecision, SamplingPlan, UnitSignOff
+from moderation.models import SampleDecision, SamplingPlan
 from portfolios.enums import EnrolmentStatus
-from portfolios.models import Enrolment, Evidence
+from portfolios.models import CriterionDecision, Enrolment, Evidence, UnitSignOff
 from qualifications.models import Unit
 
 RAGS = [Rag.RED, Rag.AMBER, Rag.GREEN]
@@ -87,7 +89,7 @@ def learner_progress(enrolments, *, today=None) -> list[LearnerProgress]:
     today = today or timezone.localdate()
     enrolments = list(enrolments)
     ids = [e.pk for e in enrolments]
-    units = moderation.unit_progress(ids)
+    units = moderation_dashboards.unit_progress(ids)
     activity = _last_activity(ids)
     waiting = _waiting(ids)
     per_enrolment = defaultdict(lambda: {"met": 0, "total": 0, "signed": 0, "units": 0})
@@ -175,8 +177,8 @@ def centre_report(centre, *, today=None) -> CentreReport:
         progress_bars=bars(histogram([p.percent for p in learners], PROGRESS_BUCKETS)),
         waiting_days=sorted(waiting_days, reverse=True),
         waiting_bars=bars(histogram(waiting_days, WAITING_BUCKETS)),
-        coverage=moderation.plan_grids(list(plans)),
-        referrals=moderation.open_referrals(centre),
+        coverage=moderation_plans.plan_grids(list(plans)),
+        referrals=moderation_record.open_referrals(centre),
     )
 
 
@@ -257,7 +259,7 @@ def progress_rows(centre) -> list[list]:
         .order_by("learner__last_name", "learner__first_name", "pk")
     )
     ids = [e.pk for e in enrolments]
-    units = moderation.unit_progress(ids)
+    units = moderation_dashboards.unit_progress(ids)
     unit_rows = {u.pk: u for u in Unit.objects.filter(pk__in={u for _, u in units})}
     activity = _last_activity(ids)
     signed = _sign_off_dates(ids)

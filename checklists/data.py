@@ -12,18 +12,15 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.timezone import localdate
 
 from checklists.enums import Layout
 from moderation.enums import ModeratorKind
-from moderation.selectors import (
-    latest_decision_details,
-    latest_sample_decisions,
-    unit_sign_offs,
-)
-from portfolios.enums import DECISION_MET, DECISION_NOT_YET_MET
+from moderation.record import latest_sample_decisions
 from portfolios.models import EnrolmentUnit, EvidenceCriterion
+from portfolios.record import latest_decision_details, unit_sign_offs
+from portfolios.state import current_evidence_q
 from qualifications.models import (
     AssessmentCriterion,
     LearningOutcome,
@@ -240,15 +237,14 @@ def blank_for_unit(unit: Unit, layout: Layout) -> ChecklistDocument:
 def _printed_links(enrolment, unit_ids: list[int]):
     """The links of the enrolment's evidence to the units' criteria that a checklist prints.
 
-    Only submitted evidence counts: a draft is not yet part of the portfolio a tutor or a
-    moderator judges. An item gives way to its correction once the correction is submitted.
+    Only current evidence counts (`portfolios.state`): a draft is not yet part of the
+    portfolio a tutor or a moderator judges, and an item gives way to its correction once the
+    correction is submitted.
     """
     return (
         EvidenceCriterion.objects.filter(
-            Q(evidence__superseded_by__isnull=True)
-            | Q(evidence__superseded_by__submitted_at__isnull=True),
+            current_evidence_q("evidence__"),
             evidence__enrolment=enrolment,
-            evidence__submitted_at__isnull=False,
             criterion__unit_id__in=unit_ids,
         )
         .select_related("evidence__method")
@@ -273,7 +269,7 @@ def filled_for_enrolment(
     qualification already joined). Seven queries, whatever the number of units, evidence,
     decisions and samples.
     """
-    unit_rows = EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
+    unit_rows = EnrolmentUnit.objects.current().filter(enrolment=enrolment).select_related("unit")
     if unit is not None:
         unit_rows = unit_rows.filter(unit=unit)
     mandatory = QualificationUnit.objects.filter(
@@ -327,14 +323,11 @@ def _fill_assessment(enrolment, units: dict[int, UnitBlock], rows: dict[int, Cri
             continue
         row.decided_on = decision.decided_on
         row.feedback = decision.feedback
-        if decision.is_met:
-            row.decision = DECISION_MET
-        else:
-            row.decision = DECISION_NOT_YET_MET
-            if decision.reopened:
-                row.feedback = " ".join(
-                    filter(None, [decision.feedback, "Reopened by a moderator's referral."])
-                )
+        row.decision = decision.effective_outcome
+        if decision.reopened:
+            row.feedback = " ".join(
+                filter(None, [decision.feedback, "Reopened by a moderator's referral."])
+            )
 
     for unit_id, sign_off in unit_sign_offs(enrolment).items():
         block = units.get(unit_id)

@@ -17,16 +17,18 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import timezone
 
-from moderation.models import (
-    AuditHead,
+from audit.models import AuditHead
+from moderation.models import SampleDecision
+from portal.spreadsheets import escape_formula
+from portfolios.models import (
     CriterionDecision,
     DecisionEvidence,
-    SampleDecision,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
     SignOffAcknowledgement,
     UnitSignOff,
 )
-from portal.spreadsheets import escape_formula
-from portfolios.models import Evidence, EvidenceCriterion, EvidenceFile
 from portfolios.uploads import clean_display_name, open_stored
 
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -104,7 +106,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
     }
     sample_decisions = list(
         sample_decisions.select_related("sample__unit")
-        .prefetch_related("reopened__decision__criterion")
+        .prefetch_related("reopening__reopened_criteria__decision__criterion")
         .order_by("sample__unit_id", "sample__kind", "signed_at", "pk")
     )
     head = AuditHead.objects.filter(pk=1).first()

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from moderation import services
-from moderation.enums import ModeratorKind, Outcome, SampleOutcome
-from moderation.models import CriterionDecision, EqaGrant, SamplingPlan
+from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.models import SamplingPlan
 from portfolios import services as portfolio_services
 from portfolios.demo import demo_pdf
-from portfolios.models import Enrolment, Evidence
+from portfolios.enums import DecisionOutcome
+from portfolios.models import CriterionDecision, Enrolment, EqaGrant, Evidence
 from qualifications.models import AssessmentCriterion, EvidenceMethod
 
 NOT_MET_FEEDBACK = [
@@ -45,7 +46,7 @@ def _decide_submitted(enrolment, tutor, rng) -> int:
             requests.append(
                 services.DecisionRequest(
                     criterion_id=criterion_id,
-                    outcome=Outcome.NOT_YET_MET if not_met else Outcome.MET,
+                    outcome=DecisionOutcome.NOT_YET_MET if not_met else DecisionOutcome.MET,
                     feedback=rng.choice(NOT_MET_FEEDBACK) if not_met else "",
                     seen_id=CriterionDecision.objects.filter(
                         enrolment=enrolment, criterion_id=criterion_id
@@ -94,7 +95,7 @@ def _complete_unit(enrolment, unit, learner, tutor):
         decided_on=timezone.localdate(),
         requests=[
             services.DecisionRequest(
-                criterion_id=c.pk, outcome=Outcome.MET, seen_id=latest.get(c.pk)
+                criterion_id=c.pk, outcome=DecisionOutcome.MET, seen_id=latest.get(c.pk)
             )
             for c in criteria
         ],

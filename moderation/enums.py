@@ -1,17 +1,6 @@
 from django.db import models
 
 
-class Outcome(models.TextChoices):
-    """A tutor's judgement of one criterion.
-
-    The values are the ones `moderation.selectors.latest_decisions` reports to the portfolio
-    page (portfolios.enums.DECISION_MET / DECISION_NOT_YET_MET; a test keeps them equal).
-    """
-
-    MET = "met", "Met"
-    NOT_YET_MET = "not_yet_met", "Not yet met"
-
-
 class ModeratorKind(models.TextChoices):
     INTERNAL = "internal", "Internal moderator"
     EXTERNAL = "external", "External moderator"
@@ -55,16 +44,3 @@ class NotificationKind(models.TextChoices):
     REFERRED = "referred", "Referred back"
     AGREED = "agreed", "Sample agreed"
     GRANTED = "granted", "External moderation access"
-
-
-class AuditAction(models.TextChoices):
-    DECISION = "decision", "Criterion decided"
-    CRITERIA_ADDED = "criteria_added", "Tutor mapped evidence to more criteria"
-    SIGN_OFF = "sign_off", "Unit signed off"
-    ACKNOWLEDGEMENT = "acknowledgement", "Learner acknowledged a sign-off"
-    SAMPLE = "sample", "Sample opened"
-    SAMPLE_DECISION = "sample_decision", "Sample decided"
-    REFERRAL = "referral", "Referred back"
-    PLAN_SAVED = "plan_saved", "Sampling plan saved"
-    GRANT = "grant", "External moderator granted access"
-    GRANT_REVOKED = "grant_revoked", "External moderator's access ended early"

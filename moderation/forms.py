@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.enums import Role
-from moderation.enums import Outcome, SampleOutcome
+from moderation.enums import SampleOutcome
 from moderation.services import DecisionRequest
+from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment
 from portfolios.selectors import people_at
 from qualifications.models import EvidenceMethod, Qualification, Unit
@@ -60,7 +61,7 @@ class EvidenceDecisionForm(_Form):
         for row in rows:
             cid = row.criterion.pk
             self.fields[f"outcome_{cid}"] = forms.ChoiceField(
-                choices=[("", "Not now"), *Outcome.choices],
+                choices=[("", "Not now"), *DecisionOutcome.choices],
                 required=False,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 initial="",
@@ -94,7 +95,7 @@ class EvidenceDecisionForm(_Form):
                 self.add_error(None, f"{row.criterion.number}: its unit is signed off.")
                 continue
             feedback = (data.get(f"feedback_{cid}") or "").strip() or shared
-            if outcome == Outcome.NOT_YET_MET and not feedback:
+            if outcome == DecisionOutcome.NOT_YET_MET and not feedback:
                 self.add_error(
                     f"feedback_{cid}", "Say what is missing: the learner sees this feedback."
                 )
@@ -129,7 +130,7 @@ class AddCriteriaForm(_Form):
 
 
 class CriterionDecisionForm(_Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect)
     decided_on = forms.DateField(label="Date", widget=DATE_WIDGET)
     feedback = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     seen = _seen_field()
@@ -141,7 +142,10 @@ class CriterionDecisionForm(_Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("outcome") == Outcome.NOT_YET_MET and not (data.get("feedback") or "").strip():
+        if (
+            data.get("outcome") == DecisionOutcome.NOT_YET_MET
+            and not (data.get("feedback") or "").strip()
+        ):
             self.add_error("feedback", "Say what is missing: the learner sees this feedback.")
         return data
 

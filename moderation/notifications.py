@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from accounts.enums import Role
 from accounts.models import User
-from moderation.enums import NotificationKind, Outcome
+from moderation.enums import NotificationKind
 from moderation.models import Notification
+from portfolios.enums import DecisionOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def notify_evidence_submitted(evidence) -> None:
 
 
 def notify_decided(*, enrolment, decisions) -> None:
-    not_met = [d for d in decisions if d.outcome == Outcome.NOT_YET_MET]
+    not_met = [d for d in decisions if d.outcome == DecisionOutcome.NOT_YET_MET]
     met = len(decisions) - len(not_met)
     parts = []
     if met:

@@ -17,29 +17,33 @@ from dataclasses import dataclass
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Centre, User
 from accounts.permissions import has_role
-from moderation import notifications, permissions, selectors
-from moderation.audit import audit_record
-from moderation.enums import AuditAction, ModeratorKind, Outcome, SampleOutcome, SampleStage
-from moderation.models import (
-    AccessLogEntry,
+from audit.chain import audit_record
+from audit.enums import AuditAction
+from audit.models import AccessLogEntry
+from moderation import notifications, permissions
+from moderation.enums import ModeratorKind, SampleOutcome, SampleStage
+from moderation.models import Notification, Sample, SampleDecision, SamplingPlan
+from portfolios import permissions as portfolio_permissions
+from portfolios import record as portfolio_record
+from portfolios import services as portfolio_services
+from portfolios.enums import DecisionOutcome
+from portfolios.models import (
     CriterionDecision,
     DecisionEvidence,
+    Enrolment,
+    EnrolmentUnit,
     EqaGrant,
-    Notification,
-    ReopenedCriterion,
-    Sample,
-    SampleDecision,
-    SamplingPlan,
+    Evidence,
+    EvidenceCriterion,
     SignOffAcknowledgement,
     UnitSignOff,
 )
-from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion
+from portfolios.state import current_evidence_q
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 
 
@@ -90,13 +94,12 @@ def _criteria_of(enrolment, ids) -> dict:
 
 
 def _submitted_evidence(enrolment, criterion_ids) -> dict[int, list[int]]:
-    """criterion → submitted, uncorrected evidence mapped to it (what a *met* can rest on)."""
+    """criterion → current evidence mapped to it (what a *met* can rest on)."""
     result = defaultdict(list)
     for criterion_id, evidence_id in EvidenceCriterion.objects.filter(
+        current_evidence_q("evidence__"),
         evidence__enrolment=enrolment,
         criterion_id__in=criterion_ids,
-        evidence__submitted_at__isnull=False,
-        evidence__superseded_by__isnull=True,
     ).values_list("criterion_id", "evidence_id"):
         result[criterion_id].append(evidence_id)
     return result
@@ -157,31 +160,32 @@ def criteria_decide(
                 )
         if stale:
             raise StaleDecision(stale)
-        locked_units = selectors.locked_unit_ids(enrolment, {c.unit_id for c in criteria.values()})
+        locked_units = portfolio_record.locked_unit_ids(
+            enrolment, {c.unit_id for c in criteria.values()}
+        )
         submitted = _submitted_evidence(enrolment, ids)
         if evidence is not None:
-            evidence = Evidence.objects.select_related("enrolment").get(pk=evidence.pk)
-            if (
-                evidence.enrolment_id != enrolment.pk
-                or not evidence.is_submitted
-                or Evidence.objects.filter(supersedes=evidence).exists()
-            ):
-                raise ValidationError("Decisions rest on submitted, uncorrected evidence.")
+            evidence = Evidence.objects.current().filter(pk=evidence.pk).first()
+            if evidence is None or evidence.enrolment_id != enrolment.pk:
+                raise ValidationError(
+                    "Decisions rest on current evidence: submitted, and not superseded by a "
+                    "submitted correction."
+                )
             mapped = set(evidence.links.values_list("criterion_id", flat=True))
         problems = []
         for r in requests:
             c = criteria[r.criterion_id]
-            if r.outcome not in Outcome.values:
+            if r.outcome not in DecisionOutcome.values:
                 problems.append(f"{c.number}: choose met or not yet met.")
             if c.unit_id in locked_units:
                 problems.append(f"{c.number}: {_unit_label(c.unit)} is signed off and locked.")
             if evidence is not None and c.pk not in mapped:
                 problems.append(f"{c.number}: {evidence.reference} is not mapped to it.")
-            if r.outcome == Outcome.MET and not submitted.get(c.pk):
+            if r.outcome == DecisionOutcome.MET and not submitted.get(c.pk):
                 problems.append(
                     f"{c.number}: met needs at least one submitted evidence item mapped to it."
                 )
-            if r.outcome == Outcome.NOT_YET_MET and not r.feedback.strip():
+            if r.outcome == DecisionOutcome.NOT_YET_MET and not r.feedback.strip():
                 problems.append(f"{c.number}: say what is missing (feedback for the learner).")
         if problems:
             raise ValidationError(problems)
@@ -244,7 +248,7 @@ def evidence_add_criteria(*, evidence: Evidence, by: User, criteria: Sequence) -
         if not evidence.is_submitted or Evidence.objects.filter(supersedes=evidence).exists():
             raise ValidationError("Only submitted, uncorrected evidence can be mapped further.")
         found = _criteria_of(enrolment, ids)
-        locked = selectors.locked_unit_ids(enrolment, {c.unit_id for c in found.values()})
+        locked = portfolio_record.locked_unit_ids(enrolment, {c.unit_id for c in found.values()})
         if any(c.unit_id in locked for c in found.values()):
             raise ValidationError("A signed-off unit is locked; its criteria cannot be added.")
         already = set(evidence.links.values_list("criterion_id", flat=True))
@@ -285,16 +289,12 @@ def unit_sign_off(
     _confirm_password(by, password, request)
     with transaction.atomic():
         _lock(enrolment)
-        if not EnrolmentUnit.objects.filter(enrolment=enrolment, unit=unit).exists():
+        if not EnrolmentUnit.objects.current().filter(enrolment=enrolment, unit=unit).exists():
             raise ValidationError("This unit is not part of the learner's programme.")
         criteria = dict(AssessmentCriterion.objects.filter(unit=unit).values_list("pk", "number"))
-        open_reopening = ReopenedCriterion.objects.filter(
-            decision=OuterRef("pk"), referral__superseded_by__isnull=True
-        )
         met = set(
-            CriterionDecision.objects.filter(enrolment=enrolment, unit=unit, outcome=Outcome.MET)
-            .latest()
-            .exclude(Exists(open_reopening))
+            CriterionDecision.objects.filter(enrolment=enrolment, unit=unit)
+            .met()
             .values_list("criterion_id", flat=True)
         )
         missing = [number for pk, number in criteria.items() if pk not in met]
@@ -308,15 +308,7 @@ def unit_sign_off(
         previous = (
             UnitSignOff.objects.filter(enrolment=enrolment, unit=unit)
             .latest()
-            .annotate(
-                is_referred=Exists(
-                    SampleDecision.objects.filter(
-                        sign_off=OuterRef("pk"),
-                        outcome=SampleOutcome.REFERRED,
-                        superseded_by__isnull=True,
-                    )
-                )
-            )
+            .with_referral()
             .first()
         )
         if previous is not None and not previous.is_referred:
@@ -431,7 +423,7 @@ def sample_decide(
     _confirm_password(by, password, request)
     with transaction.atomic():
         _lock(enrolment)
-        if not EnrolmentUnit.objects.filter(enrolment=enrolment, unit=unit).exists():
+        if not EnrolmentUnit.objects.current().filter(enrolment=enrolment, unit=unit).exists():
             raise ValidationError("This unit is not part of the learner's programme.")
         sample = Sample.objects.filter(enrolment=enrolment, unit=unit, kind=kind).first()
         if sample is None:
@@ -443,7 +435,9 @@ def sample_decide(
                     tutor_id=enrolment.tutor_id,
                 ).first()
             if kind == ModeratorKind.EXTERNAL:
-                grant = next(iter(permissions.eqa_grants_covering(by, enrolment, unit)), None)
+                grant = next(
+                    iter(portfolio_permissions.eqa_grants_covering(by, enrolment, unit)), None
+                )
             sample = Sample(
                 enrolment=enrolment,
                 unit=unit,
@@ -479,20 +473,7 @@ def sample_decide(
                 f"{previous.decided_by} decided on this unit at {_at(previous.signed_at)} while "
                 "you were looking; review and decide again."
             )
-        sign_off = (
-            UnitSignOff.objects.filter(enrolment=enrolment, unit=unit)
-            .latest()
-            .exclude(
-                Exists(
-                    SampleDecision.objects.filter(
-                        sign_off=OuterRef("pk"),
-                        outcome=SampleOutcome.REFERRED,
-                        superseded_by__isnull=True,
-                    )
-                )
-            )
-            .first()
-        )
+        sign_off = UnitSignOff.objects.filter(enrolment=enrolment, unit=unit).standing().first()
         reopened = []
         if reopen_ids:
             reopened = list(
@@ -513,8 +494,22 @@ def sample_decide(
                     "must look at again."
                 }
             )
+        is_referral = outcome == SampleOutcome.REFERRED
+        if previous is not None and previous.reopening_id:
+            portfolio_services.reopening_close(reopening=previous.reopening, by=by)
+        reopening = None
+        if is_referral:
+            reopening = portfolio_services.unit_reopen(
+                enrolment=enrolment,
+                unit=unit,
+                sign_off=sign_off,
+                decisions=reopened,
+                by=by,
+                reason=required_actions.strip(),
+            )
         decision = SampleDecision(
             sample=sample,
+            reopening=reopening,
             stage=SampleStage.SUMMATIVE if sign_off else SampleStage.INTERIM,
             sign_off=sign_off,
             outcome=outcome,
@@ -527,10 +522,6 @@ def sample_decide(
         )
         decision.full_clean()
         decision.save()
-        ReopenedCriterion.objects.bulk_create(
-            [ReopenedCriterion(referral=decision, decision=d) for d in reopened]
-        )
-        is_referral = outcome == SampleOutcome.REFERRED
         audit_record(
             action=AuditAction.REFERRAL if is_referral else AuditAction.SAMPLE_DECISION,
             actor=by,
@@ -690,7 +681,7 @@ def grant_create(
             },
         )
         notifications.notify_granted(grant)
-    permissions.forget_grants(moderator)
+    portfolio_permissions.forget_grants(moderator)
     return grant
 
 
@@ -713,7 +704,7 @@ def grant_revoke(*, grant: EqaGrant, by: User) -> EqaGrant:
             summary=f"Access of {grant.moderator} ended early",
             data={"revoked_at": grant.revoked_at},
         )
-    permissions.forget_grants(grant.moderator)
+    portfolio_permissions.forget_grants(grant.moderator)
     return grant
 
 

@@ -12,10 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.enums import Role
 from accounts.permissions import centres_where
 from accounts.selectors import get_centre_for_user
-from moderation import permissions, selectors, services
-from moderation.audit import verify_chain
+from audit.chain import verify_chain
+from moderation import access as moderation_access
+from moderation import dashboards as moderation_dashboards
+from moderation import permissions, services
+from moderation import plans as moderation_plans
+from moderation import record as moderation_record
 from moderation.bundle import build_bundle, bundle_filename
-from moderation.enums import ModeratorKind, Outcome, SampleOutcome
+from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.forms import (
     AcknowledgeForm,
     AddCriteriaForm,
@@ -26,6 +30,9 @@ from moderation.forms import (
     SamplingPlanForm,
     SignOffForm,
 )
+from portfolios import permissions as portfolio_permissions
+from portfolios import record as portfolio_record
+from portfolios.enums import DecisionOutcome
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import AssessmentCriterion
 
@@ -52,16 +59,16 @@ def tutor_queue(request):
         raise PermissionDenied("The assessment queue is for tutors.")
     items = []
     for centre in centres:
-        items.extend(selectors.tutor_queue(request.user, centre))
+        items.extend(moderation_dashboards.tutor_queue(request.user, centre))
     items.sort(key=lambda e: (e.submitted_at, e.pk))
     return render(request, "moderation/queue.html", {"items": items, "now": timezone.now()})
 
 
 @login_required
 def evidence_assess(request, pk):
-    evidence = selectors.get_evidence_for_assessment(request.user, pk)
+    evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
     enrolment = evidence.enrolment
-    rows, others = selectors.evidence_assessment(evidence)
+    rows, others = portfolio_record.evidence_assessment(evidence)
     form = EvidenceDecisionForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,7 +85,7 @@ def evidence_assess(request, pk):
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            met = sum(d.outcome == Outcome.MET for d in made)
+            met = sum(d.outcome == DecisionOutcome.MET for d in made)
             messages.success(
                 request,
                 f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded on "
@@ -112,8 +119,8 @@ def evidence_assess(request, pk):
 @require_POST
 @login_required
 def evidence_add_criteria(request, pk):
-    evidence = selectors.get_evidence_for_assessment(request.user, pk)
-    _, others = selectors.evidence_assessment(evidence)
+    evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
+    _, others = portfolio_record.evidence_assessment(evidence)
     form = AddCriteriaForm(
         request.POST,
         criteria=AssessmentCriterion.objects.filter(pk__in=[c.pk for c in others]),
@@ -147,29 +154,33 @@ def _record_context(request, enrolment):
         "can_sample_internally": permissions.can_sample_internally(user, enrolment),
         "can_acknowledge": permissions.can_acknowledge(user, enrolment),
         "can_bundle": permissions.can_download_bundle(user, enrolment),
-        "sees_whole": permissions.sees_whole_enrolment(user, enrolment),
+        "sees_whole": portfolio_permissions.sees_whole_enrolment(user, enrolment),
     }
 
 
 @login_required
 def enrolment_record(request, pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
-    units = selectors.enrolment_record(enrolment)
-    if not permissions.sees_whole_enrolment(request.user, enrolment):
-        units = [u for u in units if permissions.eqa_grant_covers(request.user, enrolment, u.unit)]
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
+    units = moderation_record.enrolment_record(enrolment)
+    if not portfolio_permissions.sees_whole_enrolment(request.user, enrolment):
+        units = [
+            u
+            for u in units
+            if portfolio_permissions.eqa_grant_covers(request.user, enrolment, u.unit)
+        ]
     return render(
         request,
         "moderation/enrolment_record.html",
         {
             **_record_context(request, enrolment),
             "units": units,
-            "referrals": selectors.open_referrals(enrolment.centre, enrolment=enrolment),
+            "referrals": moderation_record.open_referrals(enrolment.centre, enrolment=enrolment),
         },
     )
 
 
 def _unit_page(request, enrolment, unit, *, forms=None, status=200):
-    record = selectors.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
+    record = moderation_record.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
     user = request.user
     context = _record_context(request, enrolment)
     context.update(
@@ -190,16 +201,16 @@ def _unit_page(request, enrolment, unit, *, forms=None, status=200):
 
 @login_required
 def unit_record(request, pk, unit_pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
-    unit = selectors.get_unit_for_user(request.user, enrolment, unit_pk)
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
+    unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
     return _unit_page(request, enrolment, unit)
 
 
 @require_POST
 @login_required
 def unit_sign(request, pk, unit_pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk, action="assess")
-    unit = selectors.get_unit_for_user(request.user, enrolment, unit_pk)
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk, action="assess")
+    unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
     form = SignOffForm(request.POST)
     if form.is_valid():
         try:
@@ -222,11 +233,11 @@ def unit_sign(request, pk, unit_pk):
 @require_POST
 @login_required
 def unit_acknowledge(request, pk, unit_pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
     if not permissions.can_acknowledge(request.user, enrolment):
         raise PermissionDenied("Only the learner acknowledges a sign-off.")
-    unit = selectors.get_unit_for_user(request.user, enrolment, unit_pk)
-    record = selectors.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
+    unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
+    record = moderation_record.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         if record.sign_off is None:
@@ -245,13 +256,13 @@ def unit_acknowledge(request, pk, unit_pk):
 
 @login_required
 def criterion_detail(request, pk, criterion_pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
-    criterion = selectors.get_criterion_for_user(request.user, enrolment, criterion_pk)
-    history = selectors.criterion_history(enrolment, criterion)
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
+    criterion = moderation_access.get_criterion_for_user(request.user, enrolment, criterion_pk)
+    history = portfolio_record.criterion_history(enrolment, criterion)
     latest = history[-1] if history else None
-    can_decide = permissions.can_assess(request.user, enrolment) and not selectors.unit_is_locked(
-        enrolment, criterion.unit_id
-    )
+    can_decide = permissions.can_assess(
+        request.user, enrolment
+    ) and not portfolio_record.unit_is_locked(enrolment, criterion.unit_id)
     form = None
     if can_decide:
         form = CriterionDecisionForm(request.POST or None, latest=latest)
@@ -293,7 +304,7 @@ def criterion_detail(request, pk, criterion_pk):
             "criterion": criterion,
             "history": list(reversed(history)),
             "latest": latest,
-            "evidence": selectors.submitted_evidence_for(enrolment, criterion),
+            "evidence": portfolio_record.submitted_evidence_for(enrolment, criterion),
             "form": form,
         },
         status=_status(form),
@@ -302,15 +313,15 @@ def criterion_detail(request, pk, criterion_pk):
 
 @login_required
 def enrolment_audit(request, pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
-    if not permissions.sees_whole_enrolment(request.user, enrolment):
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
+    if not portfolio_permissions.sees_whole_enrolment(request.user, enrolment):
         raise PermissionDenied("The audit trail is for the learner, the tutor and the centre.")
     return render(
         request,
         "moderation/enrolment_audit.html",
         {
             **_record_context(request, enrolment),
-            "entries": selectors.audit_entries_for_enrolment(enrolment),
+            "entries": moderation_record.audit_entries_for_enrolment(enrolment),
         },
     )
 
@@ -320,8 +331,8 @@ def enrolment_audit(request, pk):
 
 @login_required
 def sample_decide(request, pk, unit_pk, kind):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk)
-    unit = selectors.get_unit_for_user(request.user, enrolment, unit_pk)
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
+    unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
     if kind not in ModeratorKind.values:
         raise Http404("No such kind of moderator.")
     kind = ModeratorKind(kind)
@@ -332,7 +343,7 @@ def sample_decide(request, pk, unit_pk, kind):
     )
     if not allowed:
         raise PermissionDenied(f"You are not this unit's {kind.label.lower()}.")
-    record = selectors.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
+    record = moderation_record.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
     line = record.samples.get(kind)
     latest = line.latest if line else None
     decided = [line.criterion.pk for line in record.lines if line.decision]
@@ -387,9 +398,11 @@ def sample_decide(request, pk, unit_pk, kind):
 @never_cache
 @login_required
 def eqa_bundle(request, pk):
-    enrolment = selectors.get_enrolment_for_moderation(request.user, pk, action="bundle")
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk, action="bundle")
     spool = build_bundle(
-        enrolment, by=request.user, unit_ids=selectors.granted_unit_ids(request.user, enrolment)
+        enrolment,
+        by=request.user,
+        unit_ids=moderation_access.granted_unit_ids(request.user, enrolment),
     )
     response = FileResponse(
         spool,
@@ -415,7 +428,7 @@ def plan_list(request, centre_pk):
         "moderation/plan_list.html",
         {
             "centre": centre,
-            "grids": selectors.plan_grids(selectors.plans_for(request.user, centre)),
+            "grids": moderation_plans.plan_grids(moderation_plans.plans_for(request.user, centre)),
         },
     )
 
@@ -479,14 +492,14 @@ def plan_create(request, centre_pk):
 
 @login_required
 def plan_update(request, pk):
-    plan = selectors.get_plan_for_user(request.user, pk)
+    plan = moderation_access.get_plan_for_user(request.user, pk)
     return _plan_form(request, centre=plan.centre, plan=plan)
 
 
 @login_required
 def plan_detail(request, pk):
-    plan = selectors.get_plan_for_user(request.user, pk)
-    grid = selectors.plan_grids([plan])[0]
+    plan = moderation_access.get_plan_for_user(request.user, pk)
+    grid = moderation_plans.plan_grids([plan])[0]
     return render(
         request,
         "moderation/plan_detail.html",
@@ -508,8 +521,8 @@ def referral_list(request, centre_pk):
         "moderation/referral_list.html",
         {
             "centre": centre,
-            "open": selectors.open_referrals(centre),
-            "closed": selectors.referral_history(centre),
+            "open": moderation_record.open_referrals(centre),
+            "closed": moderation_record.referral_history(centre),
         },
     )
 
@@ -530,7 +543,11 @@ def grant_list(request, centre_pk):
     return render(
         request,
         "moderation/grant_list.html",
-        {"centre": centre, "grants": selectors.grants_at(centre), "now": timezone.now()},
+        {
+            "centre": centre,
+            "grants": moderation_dashboards.grants_at(centre),
+            "now": timezone.now(),
+        },
     )
 
 
@@ -568,7 +585,7 @@ def grant_create(request, centre_pk):
 
 @login_required
 def grant_detail(request, pk):
-    grant = selectors.get_grant_for_user(request.user, pk, manage=True)
+    grant = moderation_access.get_grant_for_user(request.user, pk, manage=True)
     return render(
         request,
         "moderation/grant_detail.html",
@@ -576,7 +593,7 @@ def grant_detail(request, pk):
             "grant": grant,
             "enrolments": list(grant.enrolments.select_related("learner", "qualification")),
             "units": list(grant.units.all()),
-            "log": list(selectors.access_log_for(grant)),
+            "log": list(moderation_dashboards.access_log_for(grant)),
             "now": timezone.now(),
         },
     )
@@ -585,7 +602,7 @@ def grant_detail(request, pk):
 @require_POST
 @login_required
 def grant_revoke(request, pk):
-    grant = selectors.get_grant_for_user(request.user, pk, manage=True)
+    grant = moderation_access.get_grant_for_user(request.user, pk, manage=True)
     try:
         services.grant_revoke(grant=grant, by=request.user)
     except ValidationError as exc:
@@ -600,7 +617,9 @@ def eqa_home(request):
     if not centres_where(request.user, Role.EXTERNAL_MODERATOR):
         raise PermissionDenied("This page is for external moderators.")
     return render(
-        request, "moderation/eqa_home.html", {"grants": selectors.eqa_overview(request.user)}
+        request,
+        "moderation/eqa_home.html",
+        {"grants": moderation_dashboards.eqa_overview(request.user)},
     )
 
 
@@ -617,7 +636,7 @@ def centre_audit(request, centre_pk):
         "moderation/centre_audit.html",
         {
             "centre": centre,
-            "entries": list(selectors.audit_entries_for_centre(centre)),
+            "entries": list(moderation_record.audit_entries_for_centre(centre)),
             "report": verify_chain() if request.GET.get("verify") else None,
         },
     )
@@ -631,7 +650,7 @@ def notification_list(request):
     return render(
         request,
         "moderation/notification_list.html",
-        {"notifications": list(selectors.notifications_for(request.user))},
+        {"notifications": list(moderation_dashboards.notifications_for(request.user))},
     )
 
 
@@ -644,14 +663,14 @@ def notification_badge(request):
     return render(
         request,
         "moderation/_notification_badge.html",
-        {"unread": selectors.unread_count(request.user)},
+        {"unread": moderation_dashboards.unread_count(request.user)},
     )
 
 
 @require_POST
 @login_required
 def notification_open(request, pk):
-    notification = selectors.get_notification_for_user(request.user, pk)
+    notification = moderation_access.get_notification_for_user(request.user, pk)
     services.notification_mark_read(notification=notification, by=request.user)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

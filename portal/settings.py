@@ -23,6 +23,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-used-with-debug-off"  # noqa: S105 (development only)
 
+# Keys the audit trail's hash chain (HMAC-SHA-256) when set: someone who can write the
+# database but does not hold this key cannot rewrite the trail unseen. Keep it out of the
+# database's backups; once set, never unset it (entries written with it need it to verify).
+AUDIT_KEY = env.str("AUDIT_KEY", default="")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env.str("SITE_NAME", default="Portfolio")
@@ -47,6 +52,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "accounts",
+    "audit",
     "qualifications",
     "portfolios",
     "moderation",
@@ -66,7 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveRoleMiddleware",
-    "moderation.middleware.ExternalModeratorAccessLogMiddleware",
+    # The request being served, for the external moderators' access log.
+    "audit.context.RequestContextMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every authentication.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,16 +1,37 @@
 from django.contrib import admin
 
-from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
+from audit.admin import ReadOnlyAdmin
+from portfolios.models import (
+    CriterionDecision,
+    Enrolment,
+    EnrolmentUnit,
+    EqaGrant,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+    SignOffAcknowledgement,
+    UnitSignOff,
+)
 
 
 class EnrolmentUnitInline(admin.TabularInline):
     model = EnrolmentUnit
     extra = 0
-    raw_id_fields = ["unit"]
+    can_delete = False
+    fields = ["unit", "position", "withdrawn_at", "withdrawal_reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin):
+    """Read-only: enrolments change through the centre's pages, which audit every change."""
+
     list_display = ["learner", "qualification", "centre", "tutor", "status", "start_date"]
     list_filter = ["status", "centre"]
     search_fields = ["learner__username", "learner__last_name", "registration_number"]
@@ -59,3 +80,32 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CriterionDecision)
+class CriterionDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["enrolment", "criterion", "outcome", "decided_on", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+    search_fields = ["enrolment__learner__last_name", "criterion__number", "feedback"]
+    list_select_related = ["enrolment__learner", "criterion", "decided_by"]
+    date_hierarchy = "decided_at"
+
+
+@admin.register(UnitSignOff)
+class UnitSignOffAdmin(ReadOnlyAdmin):
+    list_display = ["enrolment", "unit", "signature_name", "signed_at"]
+    list_select_related = ["enrolment__learner", "unit"]
+    date_hierarchy = "signed_at"
+
+
+@admin.register(SignOffAcknowledgement)
+class SignOffAcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ["sign_off", "learner", "acknowledged_at"]
+
+
+@admin.register(EqaGrant)
+class EqaGrantAdmin(ReadOnlyAdmin):
+    """Granted and ended through the centre's pages, so that each change is audited."""
+
+    list_display = ["moderator", "centre", "starts_at", "ends_at", "revoked_at"]
+    list_select_related = ["moderator", "centre"]

@@ -8,7 +8,7 @@ class EnrolmentStatus(models.TextChoices):
 
 
 class EvidenceState(models.TextChoices):
-    """Where an evidence item is; derived from its timestamps, never stored."""
+    """Where an evidence item is; derived by `portfolios.state.evidence_state`, never stored."""
 
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
@@ -17,7 +17,8 @@ class EvidenceState(models.TextChoices):
 
 
 class CriterionStatus(models.TextChoices):
-    """A criterion's place in a learner's portfolio, in the order it moves through them."""
+    """A criterion's place in a learner's portfolio, in the order it moves through them;
+    `portfolios.state.criterion_status` is the one place that decides it."""
 
     NO_EVIDENCE = "none", "No evidence"
     LINKED = "linked", "Evidence linked"
@@ -26,9 +27,12 @@ class CriterionStatus(models.TextChoices):
     MET = "met", "Met"
 
 
-# The tutor's per-criterion decisions, as `moderation.selectors.latest_decisions` reports them.
-DECISION_MET = "met"
-DECISION_NOT_YET_MET = "not_yet_met"
+class DecisionOutcome(models.TextChoices):
+    """A tutor's judgement of one criterion."""
+
+    MET = "met", "Met"
+    NOT_YET_MET = "not_yet_met", "Not yet met"
+
 
 # A tutor records evidence only of what they saw or heard of others: these methods.
 TUTOR_METHOD_SLUGS = frozenset({"observation", "witness-testimony", "expert-witness"})

@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from portfolios.enums import DECISION_MET, DECISION_NOT_YET_MET, CriterionStatus, EvidenceState
+from portfolios.enums import CriterionStatus, EvidenceState
+from portfolios.state import criterion_status, state_of
 
 # The order statuses are shown in (legend, unit summaries).
 STATUS_ORDER = [
@@ -18,26 +19,6 @@ STATUS_ORDER = [
     CriterionStatus.LINKED,
     CriterionStatus.NO_EVIDENCE,
 ]
-
-
-def criterion_status(
-    *, decision: str | None, evidence_states: Iterable[EvidenceState]
-) -> CriterionStatus:
-    """One criterion's status.
-
-    The tutor's latest decision wins; without one, the furthest state of the evidence mapped
-    to it that has not been superseded by a correction.
-    """
-    if decision == DECISION_MET:
-        return CriterionStatus.MET
-    if decision == DECISION_NOT_YET_MET:
-        return CriterionStatus.NOT_YET_MET
-    states = {s for s in evidence_states if s != EvidenceState.SUPERSEDED}
-    if states & {EvidenceState.SUBMITTED, EvidenceState.ASSESSED}:
-        return CriterionStatus.SUBMITTED
-    if states:
-        return CriterionStatus.LINKED
-    return CriterionStatus.NO_EVIDENCE
 
 
 def criterion_statuses(
@@ -134,18 +115,18 @@ def build_portfolio(
     outcomes: Iterable,
     criteria: Iterable,
     evidence: Iterable,
-    superseded_ids: set[int],
     links: Iterable[tuple[int, int]],
     decisions: Mapping[int, str],
 ) -> Portfolio:
     """Arrange criteria under outcomes and units, each with its status and mapped evidence.
 
-    `criteria` must be in display order (unit, then sort key); `outcomes` likewise.
+    `criteria` must be in display order (unit, then sort key); `outcomes` likewise;
+    `evidence` fetched `with_state()`; `decisions`: {criterion_id: effective outcome}.
     """
     refs = {}
     draft_count = 0
     for item in evidence:
-        state = item.state(superseded=item.pk in superseded_ids)
+        state = state_of(item)
         draft_count += state == EvidenceState.DRAFT
         refs[item.pk] = EvidenceRef(item.pk, item.reference, item.title, state)
     links = list(links)

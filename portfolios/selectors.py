@@ -13,10 +13,19 @@ from django.http import Http404
 from accounts.enums import Role
 from accounts.models import User
 from accounts.permissions import has_role
+from audit.access import access_log_record
 from portfolios import permissions
 from portfolios.enums import TUTOR_METHOD_SLUGS, EnrolmentStatus
-from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
+from portfolios.models import (
+    Enrolment,
+    EnrolmentUnit,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+)
 from portfolios.progress import Portfolio, build_portfolio
+from portfolios.record import latest_decisions
+from portfolios.state import current_evidence_q
 from qualifications.models import (
     AssessmentCriterion,
     EvidenceMethod,
@@ -50,6 +59,13 @@ ACTION_REFUSALS = {
 }
 
 
+def log_if_granted(user, enrolment, what: str, object_id: int | None) -> None:
+    """An external moderator's every opening of a learner's record is logged, here in the
+    access helpers, so no page, file or PDF escapes the log whatever its URL is called."""
+    if permissions.opened_by_grant(user, enrolment):
+        access_log_record(user=user, what=what, object_id=object_id, enrolment_id=enrolment.pk)
+
+
 def _check(user, obj, action, actions, visible) -> None:
     if obj is None or not visible(user, obj):
         raise Http404("No such item, or nothing you have access to.")
@@ -64,6 +80,7 @@ def get_enrolment_for_user(user, pk: int, *, action: str = "view") -> Enrolment:
         .first()
     )
     _check(user, enrolment, action, ENROLMENT_ACTIONS, permissions.can_view_enrolment)
+    log_if_granted(user, enrolment, "enrolment", enrolment.pk)
     return enrolment
 
 
@@ -83,6 +100,7 @@ def get_evidence_for_user(user, pk: int, *, action: str = "view") -> Evidence:
         .first()
     )
     _check(user, evidence, action, EVIDENCE_ACTIONS, permissions.can_view_evidence)
+    log_if_granted(user, evidence.enrolment, "evidence", evidence.pk)
     return evidence
 
 
@@ -92,6 +110,7 @@ def get_evidence_file_for_user(user, pk: int, *, action: str = "view") -> Eviden
         raise Http404("No such file, or nothing you have access to.")
     if action != "view" and not EVIDENCE_ACTIONS[action](user, evidence_file.evidence):
         raise PermissionDenied(ACTION_REFUSALS.get(action, "Not allowed."))
+    log_if_granted(user, evidence_file.evidence.enrolment, "evidence file", evidence_file.pk)
     return evidence_file
 
 
@@ -105,10 +124,8 @@ def with_evidence_counts(enrolments):
     mine = Evidence.objects.filter(enrolment=OuterRef("pk"))
     return enrolments.annotate(
         evidence_count=_count(mine, per="enrolment"),
-        draft_count=_count(mine.filter(submitted_at__isnull=True), per="enrolment"),
-        awaiting_count=_count(
-            mine.filter(submitted_at__isnull=False, assessed_at__isnull=True), per="enrolment"
-        ),
+        draft_count=_count(mine.drafts(), per="enrolment"),
+        awaiting_count=_count(mine.awaiting_assessment(), per="enrolment"),
     )
 
 
@@ -154,7 +171,7 @@ def centre_overview(centre, *, recent: int = 8) -> dict:
         active_enrolments=Count("pk", filter=Q(status=EnrolmentStatus.ACTIVE), distinct=True),
         awaiting_assessment=Count(
             "evidence",
-            filter=Q(evidence__submitted_at__isnull=False, evidence__assessed_at__isnull=True),
+            filter=current_evidence_q("evidence__") & Q(evidence__assessed_at__isnull=True),
         ),
     )
     return {
@@ -203,16 +220,13 @@ def outcomes_and_criteria(unit_ids) -> tuple[list, list]:
 
 def portfolio_for(enrolment) -> Portfolio:
     """Everything the portfolio page shows, from a fixed number of queries."""
-    # Imported here: moderation's selectors build on these ones, so a module-level import
-    # would make each app's selectors wait for the other's.
-    from moderation.selectors import latest_decisions
-
     units = enrolment_units(enrolment)
     unit_ids = [u.pk for u in units]
     outcomes, criteria = outcomes_and_criteria(unit_ids)
     evidence = list(
         Evidence.objects.filter(enrolment=enrolment)
         .only("pk", "reference", "title", "submitted_at", "assessed_at", "supersedes_id")
+        .with_state()
         .order_by("number")
     )
     links = EvidenceCriterion.objects.filter(evidence__enrolment=enrolment).values_list(
@@ -224,7 +238,6 @@ def portfolio_for(enrolment) -> Portfolio:
         outcomes=outcomes,
         criteria=criteria,
         evidence=evidence,
-        superseded_ids={e.supersedes_id for e in evidence if e.supersedes_id},
         links=links,
         decisions=latest_decisions(enrolment),
     )
@@ -236,7 +249,7 @@ def evidence_for_enrolment(enrolment):
         Evidence.objects.filter(enrolment=enrolment)
         .select_related("method", "created_by")
         .with_counts()
-        .annotate(is_superseded=Exists(Evidence.objects.filter(supersedes=OuterRef("pk"))))
+        .with_state()
         .order_by("number")
     )
 
@@ -277,15 +290,11 @@ def mapping_picker(enrolment) -> Portfolio:
         outcomes=outcomes,
         criteria=criteria,
         evidence=[],
-        superseded_ids=set(),
         links=[],
         decisions={},
     )
 
 
-def is_superseded(evidence) -> bool:
-    return Evidence.objects.filter(supersedes=evidence).exists()
-
-
 def superseding(evidence):
+    """The correction of an item, submitted or still in draft."""
     return Evidence.objects.filter(supersedes=evidence).only("pk", "reference", "title").first()

@@ -16,10 +16,24 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import Centre, User
 from accounts.permissions import has_role
+from audit.chain import audit_record
+from audit.enums import AuditAction
 from moderation.notifications import notify_evidence_submitted
 from portfolios import permissions
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
-from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
+from portfolios.models import (
+    CriterionDecision,
+    Enrolment,
+    EnrolmentUnit,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+    ReopenedCriterion,
+    Reopening,
+    ReopeningClosure,
+    UnitSignOff,
+)
+from portfolios.record import locked_unit_ids
 from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for
 from portfolios.uploads import clean_display_name, delete_stored, store_upload
@@ -217,8 +231,6 @@ def _check_criteria(enrolment: Enrolment, criteria) -> list[int]:
 
 def _refuse_signed_units(enrolment: Enrolment, criterion_ids) -> None:
     """New evidence cannot be mapped into a unit the tutor has signed off (it is locked)."""
-    from moderation.selectors import locked_unit_ids  # the assessment app builds on this one
-
     units = set(
         AssessmentCriterion.objects.filter(pk__in=criterion_ids).values_list("unit_id", flat=True)
     )
@@ -429,3 +441,57 @@ def evidence_delete(*, evidence: Evidence, by: User) -> None:
         locked.links.all().delete()
         locked.delete()
         _delete_after_commit(names)
+
+
+# ---------------------------------------------------------------- reopenings (referrals)
+
+
+def unit_reopen(
+    *,
+    enrolment: Enrolment,
+    unit: Unit,
+    sign_off: UnitSignOff | None,
+    decisions: Sequence[CriterionDecision],
+    by: User,
+    reason: str,
+) -> Reopening:
+    """Open a unit's work again for a referral: its sign-off stops locking it and the named
+    decisions stop counting as met, until `reopening_close`. Call inside the referral's
+    transaction (moderation's `sample_decide`)."""
+    reopening = Reopening(
+        enrolment=enrolment, unit=unit, sign_off=sign_off, reason=reason, opened_by=by
+    )
+    reopening.full_clean()
+    reopening.save()
+    ReopenedCriterion.objects.bulk_create(
+        [ReopenedCriterion(reopening=reopening, decision=d) for d in decisions]
+    )
+    audit_record(
+        action=AuditAction.UNIT_REOPENED,
+        actor=by,
+        enrolment=enrolment,
+        obj=reopening,
+        summary=f"{unit} reopened by a referral"
+        + (f": {', '.join(d.criterion.number for d in decisions)}" if decisions else ""),
+        data={
+            "unit": unit.code or unit.slug,
+            "sign_off": getattr(sign_off, "pk", None),
+            "decisions": [d.pk for d in decisions],
+        },
+    )
+    return reopening
+
+
+def reopening_close(*, reopening: Reopening, by: User) -> ReopeningClosure:
+    closure = ReopeningClosure(reopening=reopening, closed_by=by)
+    closure.full_clean()
+    closure.save()
+    audit_record(
+        action=AuditAction.REOPENING_CLOSED,
+        actor=by,
+        enrolment=reopening.enrolment,
+        obj=closure,
+        summary=f"Referral of {reopening.unit} closed",
+        data={"reopening": reopening.pk},
+    )
+    return closure

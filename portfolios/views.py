@@ -208,8 +208,6 @@ def portfolio(request, pk):
 def evidence_list(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk)
     items = list(selectors.evidence_for_enrolment(enrolment))
-    for item in items:
-        item.current_state = item.state(superseded=item.is_superseded)
     return render(
         request,
         "portfolios/evidence_list.html",
@@ -243,7 +241,7 @@ def evidence_create(request, pk):
         supersedes = selectors.get_evidence_for_user(request.user, int(corrects), action="correct")
         if supersedes.enrolment_id != enrolment.pk:
             raise Http404("No such evidence in this portfolio.")
-        if selectors.is_superseded(supersedes):
+        if selectors.superseding(supersedes) is not None:
             messages.error(request, f"{supersedes.reference} has already been corrected.")
             return redirect(supersedes)
     initial = {}
@@ -360,7 +358,7 @@ def evidence_detail(request, pk):
         {
             "evidence": evidence,
             "enrolment": evidence.enrolment,
-            "state": evidence.state(superseded=superseded_by is not None),
+            "state": evidence.state,
             "files": files,
             "criteria": selectors.mapped_criteria(evidence),
             "superseded_by": superseded_by,

@@ -3,15 +3,16 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.permissions import has_role
-from moderation import selectors
-from moderation.enums import CellState, Outcome, ReferralState, SampleOutcome
+from moderation import dashboards as moderation_dashboards
+from moderation.enums import CellState, ReferralState, SampleOutcome
+from portfolios.enums import DecisionOutcome
 
 register = template.Library()
 
 # The same colour means the same thing on every page (and matches portfolios' badges).
 OUTCOME_BADGES = {
-    Outcome.MET: "text-bg-success",
-    Outcome.NOT_YET_MET: "text-bg-warning",
+    DecisionOutcome.MET: "text-bg-success",
+    DecisionOutcome.NOT_YET_MET: "text-bg-warning",
     SampleOutcome.AGREED: "text-bg-success",
     SampleOutcome.REFERRED: "text-bg-danger",
 }
@@ -38,7 +39,7 @@ def outcome_badge(outcome) -> str:
 
 @register.filter
 def outcome_label(outcome) -> str:
-    for choices in (Outcome, SampleOutcome):
+    for choices in (DecisionOutcome, SampleOutcome):
         try:
             return choices(outcome).label
         except ValueError:
@@ -80,4 +81,4 @@ def learner_next_steps(context, membership):
     user = context["request"].user
     if not has_role(user, membership.centre_id, Role.LEARNER):
         return {"has_steps": False}
-    return selectors.learner_next_steps(user, membership.centre)
+    return moderation_dashboards.learner_next_steps(user, membership.centre)

@@ -11,7 +11,8 @@ from checklists.data import filled_for_enrolment
 from checklists.enums import Layout
 from checklists.pdf import render_checklist
 from moderation import services as moderation_services
-from moderation.enums import ModeratorKind, Outcome, SampleOutcome
+from moderation.enums import ModeratorKind, SampleOutcome
+from portfolios.enums import DecisionOutcome
 from portfolios.selectors import get_enrolment_for_user
 from tests.checklists.helpers import pdf_text, squash
 from tests.factories import PASSWORD
@@ -47,7 +48,7 @@ def assessed(portfolio, enrolment, catalogue, named_people, named_moderators, ce
         by=tutor,
         decided_on=datetime.date(2026, 3, 12),
         requests=[
-            moderation_services.DecisionRequest(criterion_id=c.pk, outcome=Outcome.MET)
+            moderation_services.DecisionRequest(criterion_id=c.pk, outcome=DecisionOutcome.MET)
             for c in catalogue.criteria(1)
         ],
     )
@@ -58,7 +59,7 @@ def assessed(portfolio, enrolment, catalogue, named_people, named_moderators, ce
         requests=[
             moderation_services.DecisionRequest(
                 criterion_id=catalogue.criteria(0)[0].pk,
-                outcome=Outcome.NOT_YET_MET,
+                outcome=DecisionOutcome.NOT_YET_MET,
                 feedback="Add a witness statement.",
             )
         ],
@@ -222,7 +223,7 @@ def test_the_cache_notices_a_new_decision(
         decided_on=datetime.date(2026, 3, 20),
         requests=[
             moderation_services.DecisionRequest(
-                criterion_id=catalogue.criteria(0)[1].pk, outcome=Outcome.MET
+                criterion_id=catalogue.criteria(0)[1].pk, outcome=DecisionOutcome.MET
             )
         ],
     )

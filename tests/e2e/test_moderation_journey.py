@@ -8,9 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from audit.chain import verify_chain
+from audit.models import AuditEntry
 from moderation import services
-from moderation.audit import verify_chain
-from moderation.models import AuditEntry, SampleDecision, UnitSignOff
+from moderation.models import SampleDecision
+from portfolios.models import UnitSignOff
 from tests.moderation.conftest import Catalogue, add_evidence, criteria, enrol
 from tests.portfolios.helpers import make_unit
 

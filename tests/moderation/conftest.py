@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from moderation import services
-from moderation.enums import ModeratorKind, Outcome, SampleOutcome
-from moderation.models import CriterionDecision
+from moderation.enums import ModeratorKind, SampleOutcome
 from portfolios import services as portfolio_services
+from portfolios.enums import DecisionOutcome
+from portfolios.models import CriterionDecision
 from qualifications.models import (
     AwardingBody,
     EvidenceMethod,
@@ -126,7 +127,9 @@ def latest_id(enrolment, criterion):
     )
 
 
-def decide(enrolment, tutor, criteria_list, outcome=Outcome.MET, *, evidence=None, feedback=""):
+def decide(
+    enrolment, tutor, criteria_list, outcome=DecisionOutcome.MET, *, evidence=None, feedback=""
+):
     return services.criteria_decide(
         enrolment=enrolment,
         by=tutor,
@@ -135,7 +138,8 @@ def decide(enrolment, tutor, criteria_list, outcome=Outcome.MET, *, evidence=Non
             services.DecisionRequest(
                 criterion_id=c.pk,
                 outcome=outcome,
-                feedback=feedback or ("Add a second example." if outcome != Outcome.MET else ""),
+                feedback=feedback
+                or ("Add a second example." if outcome != DecisionOutcome.MET else ""),
                 seen_id=latest_id(enrolment, c),
             )
             for c in criteria_list

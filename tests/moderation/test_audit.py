@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from moderation.audit import audit_record, entry_hash, verify_chain
-from moderation.enums import AuditAction
-from moderation.models import GENESIS_HASH, AuditEntry, AuditHead
+from audit.chain import audit_record, entry_hash, verify_chain
+from audit.enums import AuditAction
+from audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from tests.moderation.conftest import criteria, decide
 
 
@@ -40,7 +40,9 @@ def test_entries_are_chained(chain):
 
 def test_verify_audit_command_reports_intact_chain(chain, capsys):
     call_command("verify_audit")
-    assert f"Audit trail intact: 4 entries; head hash {chain[-1].hash}" in capsys.readouterr().out
+    assert (
+        f"Audit trail intact: 4 entries; head #4 hash {chain[-1].hash}" in capsys.readouterr().out
+    )
 
 
 def test_edited_entry_is_named(chain):
@@ -114,7 +116,7 @@ def test_replaced_entry_is_named(chain):
     forged.save()
     report = verify_chain()
     assert report.seq == 2
-    assert "Entry #2 was inserted or replaced" in report.problem
+    assert "Entry #2 was replaced" in report.problem
 
 
 @pytest.mark.django_db(transaction=True)
@@ -135,3 +137,102 @@ def test_a_failed_change_leaves_no_entry(tutor):
 def test_empty_chain_is_intact(db):
     report = verify_chain()
     assert report.ok and report.checked == 0
+
+
+# ---------------------------------------------------------------- the rows the trail records
+
+
+def _table(model):
+    return model._meta.db_table
+
+
+def test_decision_row_edited_in_the_database_is_named(chain):
+    from portfolios.models import CriterionDecision
+
+    decision = CriterionDecision.objects.order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(CriterionDecision)} SET outcome = %s, feedback = %s WHERE id = %s",  # noqa: S608 (a table name of ours)
+            ["not_yet_met", "Quietly changed.", decision.pk],
+        )
+    report = verify_chain()
+    assert not report.ok
+    assert report.problem == (
+        f"criterion decision {decision.pk} was changed outside the product: it no longer "
+        f"matches entry #1."
+    )
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_audit")
+    assert f"criterion decision {decision.pk} was changed" in str(caught.value)
+
+
+def test_sign_off_row_edited_in_the_database_is_named(enrolment, evidence, tutor, catalogue):
+    from portfolios.models import UnitSignOff
+    from tests.moderation.conftest import sign
+
+    decide(enrolment, tutor, criteria(catalogue.unit_a), evidence=evidence)
+    sign_off = sign(enrolment, catalogue.unit_a, tutor)
+    assert verify_chain().ok
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(UnitSignOff)} SET comments = %s WHERE id = %s",  # noqa: S608 (a table name of ours)
+            ["Rewritten comments.", sign_off.pk],
+        )
+    report = verify_chain()
+    assert [f.problem for f in report.findings] == [
+        f"unit sign-off {sign_off.pk} was changed outside the product: it no longer matches "
+        "entry #5."
+    ]
+
+
+def test_wiped_trail_is_caught(chain):
+    from portfolios.models import CriterionDecision
+
+    raw("DELETE FROM {table}")
+    AuditHead.objects.all().delete()
+    report = verify_chain()
+    assert not report.ok
+    ids = sorted(CriterionDecision.objects.values_list("pk", flat=True))
+    assert [f.problem for f in report.findings] == [
+        f"criterion decision {pk} has no entry in the audit trail." for pk in ids
+    ]
+
+
+def test_entry_inserted_mid_chain_is_named_as_an_insert(chain, tutor):
+    """Renumber #3 and #4 to #4 and #5 and slip a well-formed entry in at #3."""
+    raw("UPDATE {table} SET seq = seq + 10 WHERE seq >= 3")
+    raw("UPDATE {table} SET seq = seq - 9 WHERE seq >= 13")
+    forged = AuditEntry(
+        seq=3,
+        created_at=chain[1].created_at,
+        actor=tutor,
+        actor_name=str(tutor),
+        action=AuditAction.DECISION,
+        summary="Inserted",
+        data={},
+        prev_hash=chain[1].hash,
+    )
+    forged.hash = entry_hash(forged)
+    forged.save()
+    report = verify_chain()
+    assert report.seq == 3
+    assert report.problem == "Entry #3 was inserted: #4 was written straight after #2."
+
+
+def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, tutor, catalogue):
+    from django.test import override_settings
+
+    with override_settings(AUDIT_KEY="centre-secret"):
+        decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], evidence=evidence)
+        entry = AuditEntry.objects.get()
+        assert entry.keyed
+        assert verify_chain().ok
+        # Someone with the database but not the key rewrites the entry and its plain hash.
+        entry.summary = "Rewritten"
+        forged_hash = entry_hash(entry, key=b"a guess")
+        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 1", ["Rewritten", forged_hash])
+        raw("UPDATE audit_audithead SET last_hash = %s", [forged_hash])
+        assert verify_chain().problem == (
+            "Entry #1 was changed: its content no longer matches its hash."
+        )
+    assert verify_chain().problem == "Entry #1 is keyed: set AUDIT_KEY to check the chain."

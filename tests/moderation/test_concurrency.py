@@ -11,10 +11,11 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from audit.chain import verify_chain
+from audit.models import AuditEntry
 from moderation import services
-from moderation.audit import verify_chain
-from moderation.enums import Outcome
-from moderation.models import AuditEntry, CriterionDecision
+from portfolios.enums import DecisionOutcome
+from portfolios.models import CriterionDecision
 from tests.moderation.conftest import criteria
 
 pytestmark = [
@@ -35,7 +36,9 @@ def _decide(enrolment, tutor, criterion, outcome):
             services.DecisionRequest(
                 criterion_id=criterion.pk,
                 outcome=outcome,
-                feedback="Needs a second example." if outcome == Outcome.NOT_YET_MET else "",
+                feedback="Needs a second example."
+                if outcome == DecisionOutcome.NOT_YET_MET
+                else "",
                 seen_id=None,  # both opened the form before anyone had decided
             )
         ],
@@ -62,7 +65,7 @@ def test_two_tutors_at_once_one_wins_the_other_is_told(enrolment, evidence, tuto
 
     threads = [
         threading.Thread(target=_run, args=(attempt, results, outcome, outcome))
-        for outcome in (Outcome.MET, Outcome.NOT_YET_MET)
+        for outcome in (DecisionOutcome.MET, DecisionOutcome.NOT_YET_MET)
     ]
     for t in threads:
         t.start()
@@ -88,7 +91,7 @@ def test_second_tutor_waits_for_the_lock_then_is_told(enrolment, evidence, tutor
 
     def first():
         with transaction.atomic():
-            made = _decide(enrolment, tutor, criterion, Outcome.MET)
+            made = _decide(enrolment, tutor, criterion, DecisionOutcome.MET)
             a_holds_lock.set()
             time.sleep(0.5)
             timings["a_commit"] = time.monotonic()
@@ -98,7 +101,7 @@ def test_second_tutor_waits_for_the_lock_then_is_told(enrolment, evidence, tutor
         a_holds_lock.wait(timeout=10)
         started = time.monotonic()
         try:
-            return _decide(enrolment, tutor, criterion, Outcome.NOT_YET_MET)
+            return _decide(enrolment, tutor, criterion, DecisionOutcome.NOT_YET_MET)
         finally:
             timings["b_started"], timings["b_done"] = started, time.monotonic()
 
@@ -126,7 +129,7 @@ def test_audit_writers_never_fork_the_chain(enrolment, evidence, tutor, catalogu
 
     def attempt(criterion):
         barrier.wait()
-        return _decide(enrolment, tutor, criterion, Outcome.MET)
+        return _decide(enrolment, tutor, criterion, DecisionOutcome.MET)
 
     threads = [
         threading.Thread(target=_run, args=(attempt, results, c.pk, c))

@@ -1,15 +1,9 @@
 from django.core.management import call_command
 
-from moderation.audit import verify_chain
-from moderation.models import (
-    AuditEntry,
-    CriterionDecision,
-    EqaGrant,
-    SampleDecision,
-    SamplingPlan,
-    SignOffAcknowledgement,
-    UnitSignOff,
-)
+from audit.chain import verify_chain
+from audit.models import AuditEntry
+from moderation.models import SampleDecision, SamplingPlan
+from portfolios.models import CriterionDecision, EqaGrant, SignOffAcknowledgement, UnitSignOff
 
 
 def test_seed_demo_shows_every_state_once(db, capsys):

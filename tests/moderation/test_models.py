@@ -2,15 +2,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from moderation.models import (
-    AppendOnlyError,
-    AuditEntry,
-    CriterionDecision,
-    Sample,
-    SampleDecision,
-    SignOffAcknowledgement,
-    UnitSignOff,
-)
+from audit.models import AppendOnlyError, AuditEntry
+from moderation.models import Sample, SampleDecision
+from portfolios.models import CriterionDecision, SignOffAcknowledgement, UnitSignOff
 from tests.moderation.conftest import criteria, moderate
 
 

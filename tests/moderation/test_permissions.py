@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from moderation import permissions, services
-from moderation.models import EqaGrant
+from portfolios import permissions as portfolio_permissions
+from portfolios.models import EqaGrant
 from portfolios.permissions import can_view_enrolment
 from tests.moderation.conftest import add_evidence, criteria
 
@@ -24,25 +25,25 @@ def grant(centre, admin, moderator, *, enrolments=(), units=(), starts=None, end
 
 
 def fresh(user):
-    permissions.forget_grants(user)
+    portfolio_permissions.forget_grants(user)
     return user
 
 
 def test_external_moderator_sees_nothing_without_a_grant(enrolment, external_moderator):
-    assert not permissions.eqa_grant_covers(external_moderator, enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(external_moderator, enrolment)
     assert not can_view_enrolment(external_moderator, enrolment)
 
 
 def test_grant_opens_the_portfolio(enrolment, external_moderator, centre_admin, centre):
     grant(centre, centre_admin, external_moderator, enrolments=[enrolment])
-    assert permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
+    assert portfolio_permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
     assert can_view_enrolment(external_moderator, enrolment)
 
 
 def test_grant_ends_by_itself(enrolment, external_moderator, centre_admin, centre):
     g = grant(centre, centre_admin, external_moderator, enrolments=[enrolment])
     EqaGrant.objects.filter(pk=g.pk).update(ends_at=timezone.now() - datetime.timedelta(seconds=1))
-    assert not permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
     assert not can_view_enrolment(external_moderator, enrolment)
 
 
@@ -56,13 +57,13 @@ def test_grant_not_started_yet_opens_nothing(enrolment, external_moderator, cent
         starts=now + datetime.timedelta(days=1),
         ends=now + datetime.timedelta(days=2),
     )
-    assert not permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
 
 
 def test_revoked_grant_opens_nothing(enrolment, external_moderator, centre_admin, centre):
     g = grant(centre, centre_admin, external_moderator, enrolments=[enrolment])
     services.grant_revoke(grant=g, by=centre_admin)
-    assert not permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(fresh(external_moderator), enrolment)
 
 
 def test_unit_grant_opens_only_that_unit(
@@ -71,10 +72,10 @@ def test_unit_grant_opens_only_that_unit(
     grant(centre, centre_admin, external_moderator, units=[catalogue.unit_b])
     eqa = fresh(external_moderator)
     # Every learner taking the unit, but only that unit.
-    assert permissions.eqa_grant_covers(eqa, enrolment)
-    assert permissions.eqa_grant_covers(eqa, dora_enrolment)
-    assert permissions.eqa_grant_covers(eqa, enrolment, catalogue.unit_b)
-    assert not permissions.eqa_grant_covers(eqa, enrolment, catalogue.unit_a)
+    assert portfolio_permissions.eqa_grant_covers(eqa, enrolment)
+    assert portfolio_permissions.eqa_grant_covers(eqa, dora_enrolment)
+    assert portfolio_permissions.eqa_grant_covers(eqa, enrolment, catalogue.unit_b)
+    assert not portfolio_permissions.eqa_grant_covers(eqa, enrolment, catalogue.unit_a)
 
 
 def test_learner_grant_opens_only_that_learner(
@@ -82,8 +83,8 @@ def test_learner_grant_opens_only_that_learner(
 ):
     grant(centre, centre_admin, external_moderator, enrolments=[dora_enrolment])
     eqa = fresh(external_moderator)
-    assert permissions.eqa_grant_covers(eqa, dora_enrolment)
-    assert not permissions.eqa_grant_covers(eqa, enrolment)
+    assert portfolio_permissions.eqa_grant_covers(eqa, dora_enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(eqa, enrolment)
 
 
 def test_grant_of_one_centre_opens_nothing_at_another(
@@ -91,8 +92,8 @@ def test_grant_of_one_centre_opens_nothing_at_another(
 ):
     grant(centre, centre_admin, external_moderator, enrolments=[enrolment])
     # Charlie is an external moderator at centre B only; no grant of centre A names him.
-    assert not permissions.eqa_grant_covers(outsider, enrolment)
-    assert not permissions.eqa_grant_covers(fresh(external_moderator), other_enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(outsider, enrolment)
+    assert not portfolio_permissions.eqa_grant_covers(fresh(external_moderator), other_enrolment)
 
 
 def test_only_a_centre_admin_grants_and_only_to_an_external_moderator(

@@ -2,7 +2,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from moderation import selectors, services
+from moderation import plans as moderation_plans
+from moderation import services
 from moderation.enums import CellState, SampleOutcome, SampleStage
 from moderation.sampling import build_grid, cell_state, share, stable_rank
 from tests.moderation.conftest import criteria, decide, moderate, sign
@@ -191,11 +192,11 @@ def tutor_plan(centre, internal_moderator, tutor, catalogue):
 def test_plan_grid_follows_the_record(
     tutor_plan, enrolment, evidence, tutor, internal_moderator, catalogue
 ):
-    (g,) = selectors.plan_grids([tutor_plan])
+    (g,) = moderation_plans.plan_grids([tutor_plan])
     assert [u.pk for u in g.units] == [catalogue.unit_a.pk, catalogue.unit_b.pk]
 
     def states():
-        cells = selectors.plan_grids([tutor_plan])[0].rows[0].cells
+        cells = moderation_plans.plan_grids([tutor_plan])[0].rows[0].cells
         return {c.unit_id: c.state for c in cells}
 
     assert states() == {
@@ -207,7 +208,7 @@ def test_plan_grid_follows_the_record(
     sign(enrolment, catalogue.unit_a, tutor)
     moderate(enrolment, catalogue.unit_a, internal_moderator, SampleOutcome.REFERRED)
     assert states()[catalogue.unit_a.pk] == CellState.REFERRED
-    (g,) = selectors.plan_grids([tutor_plan])
+    (g,) = moderation_plans.plan_grids([tutor_plan])
     assert g.coverage.cells_referred == 1 and g.coverage.learners_moderated == 1
 
 

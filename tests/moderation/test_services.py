@@ -2,18 +2,16 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from moderation import selectors, services
-from moderation.enums import AuditAction, ModeratorKind, Outcome, ReferralState, SampleOutcome
-from moderation.models import (
-    AuditEntry,
-    CriterionDecision,
-    Notification,
-    SampleDecision,
-    UnitSignOff,
-)
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from moderation import record as moderation_record
+from moderation import services
+from moderation.enums import ModeratorKind, ReferralState, SampleOutcome
+from moderation.models import Notification, SampleDecision
+from portfolios import record as portfolio_record
 from portfolios import services as portfolio_services
-from portfolios.enums import DECISION_MET, DECISION_NOT_YET_MET
-from portfolios.models import EvidenceCriterion
+from portfolios.enums import DecisionOutcome
+from portfolios.models import CriterionDecision, EvidenceCriterion, UnitSignOff
 from tests.factories import PASSWORD
 from tests.moderation.conftest import (
     add_evidence,
@@ -22,12 +20,6 @@ from tests.moderation.conftest import (
     moderate,
     sign,
 )
-
-
-def test_outcomes_are_the_values_the_portfolio_page_reads():
-    assert Outcome.MET == DECISION_MET
-    assert Outcome.NOT_YET_MET == DECISION_NOT_YET_MET
-
 
 # ---------------------------------------------------------------- decisions
 
@@ -40,7 +32,7 @@ def test_bulk_decision_settles_several_criteria_from_one_item(
     assert all(list(d.evidence.all()) == [evidence] for d in made)
     evidence.refresh_from_db()
     assert evidence.assessed_at is not None
-    assert selectors.latest_decisions(enrolment) == {
+    assert portfolio_record.latest_decisions(enrolment) == {
         c.pk: "met" for c in criteria(catalogue.unit_a)
     }
     assert AuditEntry.objects.filter(action=AuditAction.DECISION).count() == 4
@@ -63,7 +55,8 @@ def test_not_yet_met_needs_feedback(enrolment, evidence, tutor, catalogue):
             decided_on=evidence.date,
             requests=[
                 services.DecisionRequest(
-                    criterion_id=criteria(catalogue.unit_a)[0].pk, outcome=Outcome.NOT_YET_MET
+                    criterion_id=criteria(catalogue.unit_a)[0].pk,
+                    outcome=DecisionOutcome.NOT_YET_MET,
                 )
             ],
         )
@@ -78,7 +71,7 @@ def test_not_yet_met_without_evidence_is_allowed_and_tells_the_learner(
             enrolment,
             tutor,
             criteria(catalogue.unit_b)[1:],
-            Outcome.NOT_YET_MET,
+            DecisionOutcome.NOT_YET_MET,
             feedback="Bring your witness statement.",
         )
     note = Notification.objects.get(recipient=learner)
@@ -88,17 +81,19 @@ def test_not_yet_met_without_evidence_is_allowed_and_tells_the_learner(
 
 def test_new_decision_supersedes_and_history_stays(enrolment, evidence, tutor, catalogue):
     first_criterion = criteria(catalogue.unit_a)[0]
-    (first,) = decide(enrolment, tutor, [first_criterion], Outcome.NOT_YET_MET)
+    (first,) = decide(enrolment, tutor, [first_criterion], DecisionOutcome.NOT_YET_MET)
     (second,) = decide(enrolment, tutor, [first_criterion], evidence=evidence)
     assert second.supersedes == first
-    history = selectors.criterion_history(enrolment, first_criterion)
+    history = portfolio_record.criterion_history(enrolment, first_criterion)
     assert [(d.pk, d.outcome) for d in history] == [(first.pk, "not_yet_met"), (second.pk, "met")]
-    assert selectors.latest_decisions(enrolment) == {first_criterion.pk: "met"}
+    assert portfolio_record.latest_decisions(enrolment) == {first_criterion.pk: "met"}
 
 
 def test_stale_decision_is_refused_and_says_who_and_when(enrolment, evidence, tutor, catalogue):
     criterion = criteria(catalogue.unit_a)[0]
-    request = services.DecisionRequest(criterion_id=criterion.pk, outcome=Outcome.MET, seen_id=None)
+    request = services.DecisionRequest(
+        criterion_id=criterion.pk, outcome=DecisionOutcome.MET, seen_id=None
+    )
     services.criteria_decide(
         enrolment=enrolment, by=tutor, decided_on=evidence.date, requests=[request]
     )
@@ -170,7 +165,7 @@ def test_sign_off_needs_the_tutors_password(enrolment, evidence, tutor, catalogu
 def test_signed_unit_is_locked(signed_unit, enrolment, evidence, tutor, catalogue):
     assert signed_unit.signature_name == str(tutor)
     with pytest.raises(ValidationError) as caught:
-        decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], Outcome.NOT_YET_MET)
+        decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], DecisionOutcome.NOT_YET_MET)
     assert "signed off and locked" in str(caught.value)
     with pytest.raises(ValidationError):
         sign(enrolment, catalogue.unit_a, tutor)
@@ -231,9 +226,9 @@ def test_referral_reopens_unit_until_tutor_fixes_and_moderator_agrees(
     )
     assert AuditEntry.objects.filter(action=AuditAction.REFERRAL).count() == 1
     # Reopened: the portfolio reads the criterion as not yet met and the unit is open again.
-    assert selectors.latest_decisions(enrolment)[first.pk] == "not_yet_met"
-    assert not selectors.unit_is_locked(enrolment, unit.pk)
-    (line,) = selectors.open_referrals(enrolment.centre)
+    assert portfolio_record.latest_decisions(enrolment)[first.pk] == "not_yet_met"
+    assert not portfolio_record.unit_is_locked(enrolment, unit.pk)
+    (line,) = moderation_record.open_referrals(enrolment.centre)
     assert line.state == ReferralState.OPEN
     with pytest.raises(ValidationError):
         sign(enrolment, unit, tutor)  # the reopened criterion must be decided again first
@@ -241,14 +236,14 @@ def test_referral_reopens_unit_until_tutor_fixes_and_moderator_agrees(
     decide(enrolment, tutor, [first], evidence=evidence)
     resigned = sign(enrolment, unit, tutor, comments="Feedback expanded.")
     assert resigned.supersedes == signed_unit
-    (line,) = selectors.open_referrals(enrolment.centre)
+    (line,) = moderation_record.open_referrals(enrolment.centre)
     assert line.state == ReferralState.RESUBMITTED
 
     agreed = moderate(enrolment, unit, internal_moderator)
     assert agreed.supersedes == referral
     assert agreed.sign_off == resigned
-    assert selectors.open_referrals(enrolment.centre) == []
-    assert selectors.unit_is_locked(enrolment, unit.pk)
+    assert moderation_record.open_referrals(enrolment.centre) == []
+    assert portfolio_record.unit_is_locked(enrolment, unit.pk)
 
 
 def test_interim_referral_needs_criteria_to_reopen(
@@ -343,16 +338,16 @@ def test_checklist_helpers_report_the_record(
 ):
     services.sign_off_acknowledge(sign_off=signed_unit, by=learner, comment="Pleased")
     moderate(enrolment, catalogue.unit_a, internal_moderator)
-    details = selectors.latest_decision_details(enrolment)
+    details = portfolio_record.latest_decision_details(enrolment)
     first = criteria(catalogue.unit_a)[0]
     assert details[first.pk].outcome == "met"
     assert details[first.pk].tutor_name == str(tutor)
     assert details[first.pk].is_met
-    sign_offs = selectors.unit_sign_offs(enrolment)
+    sign_offs = portfolio_record.unit_sign_offs(enrolment)
     assert sign_offs[catalogue.unit_a.pk].learner_comment == "Pleased"
     assert sign_offs[catalogue.unit_a.pk].acknowledged_at is not None
     assert catalogue.unit_b.pk not in sign_offs
-    samples = selectors.latest_sample_decisions(enrolment)
+    samples = moderation_record.latest_sample_decisions(enrolment)
     assert samples[catalogue.unit_a.pk]["internal"].name == str(internal_moderator)
     assert samples[catalogue.unit_a.pk]["internal"].outcome_label == "Agreed"
     assert "external" not in samples[catalogue.unit_a.pk]
@@ -363,10 +358,10 @@ def test_reads_for_other_apps_cost_one_query_each(
 ):
     moderate(enrolment, catalogue.unit_a, internal_moderator)
     for read in (
-        selectors.latest_decisions,
-        selectors.latest_decision_details,
-        selectors.unit_sign_offs,
-        selectors.latest_sample_decisions,
+        portfolio_record.latest_decisions,
+        portfolio_record.latest_decision_details,
+        portfolio_record.unit_sign_offs,
+        moderation_record.latest_sample_decisions,
     ):
         with django_assert_num_queries(1):
             read(enrolment)

@@ -15,17 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from moderation.enums import Outcome
-from moderation.models import (
-    AccessLogEntry,
-    CriterionDecision,
-    EqaGrant,
-    Notification,
-    SampleDecision,
-    SamplingPlan,
-    SignOffAcknowledgement,
-    UnitSignOff,
-)
+from audit.models import AccessLogEntry
+from moderation.models import Notification, SampleDecision, SamplingPlan
+from portfolios.enums import DecisionOutcome
+from portfolios.models import CriterionDecision, EqaGrant, SignOffAcknowledgement, UnitSignOff
 from tests.factories import PASSWORD
 from tests.moderation.conftest import add_evidence, criteria, decide, moderate, sign
 from tests.moderation.test_permissions import grant as make_grant
@@ -454,11 +447,11 @@ def test_external_moderator_reads_and_is_logged(client, world):
         url("unit_record", world),
     ):
         assert client.get(target).status_code == 200
-    log = list(AccessLogEntry.objects.order_by("pk").values_list("view_name", "enrolment_id"))
+    log = list(AccessLogEntry.objects.order_by("pk").values_list("what", "path", "enrolment_id"))
     assert log == [
-        ("portfolio", world["enrolment"].pk),
-        ("enrolment_record", world["enrolment"].pk),
-        ("unit_record", world["enrolment"].pk),
+        ("enrolment", reverse("portfolio", args=[world["enrolment"].pk]), world["enrolment"].pk),
+        ("assessment record", url("enrolment_record", world), world["enrolment"].pk),
+        ("assessment record", url("unit_record", world), world["enrolment"].pk),
     ]
     client.force_login(world["admin"])
     detail = client.get(url("grant_detail", world))
@@ -631,7 +624,7 @@ def test_unit_record_costs_the_same_for_more_history(client, world, django_asser
     decide(enrolment, world["tutor"], criteria(unit)[:1], evidence=world["evidence"])
     sign(enrolment, unit, world["tutor"], comments="Again")
     moderate(enrolment, unit, world["iqa"], "referred", reopen_criteria=criteria(unit)[1:3])
-    decide(enrolment, world["tutor"], criteria(unit)[1:3], Outcome.NOT_YET_MET)
+    decide(enrolment, world["tutor"], criteria(unit)[1:3], DecisionOutcome.NOT_YET_MET)
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(target)
 
@@ -675,21 +668,29 @@ def staff(db):
 
 
 @pytest.mark.parametrize(
-    "model", ["criteriondecision", "unitsignoff", "sampledecision", "sample", "auditentry"]
+    ("app", "model"),
+    [
+        ("portfolios", "criteriondecision"),
+        ("portfolios", "unitsignoff"),
+        ("portfolios", "enrolment"),
+        ("moderation", "sampledecision"),
+        ("moderation", "sample"),
+        ("audit", "auditentry"),
+    ],
 )
-def test_admin_shows_the_record_read_only(client, world, staff, model):
+def test_admin_shows_the_record_read_only(client, world, staff, app, model):
     moderate(world["enrolment"], world["unit"], world["iqa"])
     client.force_login(staff)
-    listing = client.get(reverse(f"admin:moderation_{model}_changelist"))
+    listing = client.get(reverse(f"admin:{app}_{model}_changelist"))
     assert listing.status_code == 200
-    assert reverse(f"admin:moderation_{model}_add") not in listing.text
-    assert client.get(reverse(f"admin:moderation_{model}_add")).status_code == 403
+    assert reverse(f"admin:{app}_{model}_add") not in listing.text
+    assert client.get(reverse(f"admin:{app}_{model}_add")).status_code == 403
     from django.apps import apps
 
-    row = apps.get_model("moderation", model).objects.first()
-    change = reverse(f"admin:moderation_{model}_change", args=[row.pk])
+    row = apps.get_model(app, model).objects.first()
+    change = reverse(f"admin:{app}_{model}_change", args=[row.pk])
     assert client.get(change).status_code == 200  # view only
     assert client.post(change, {}).status_code == 403
-    delete = reverse(f"admin:moderation_{model}_delete", args=[row.pk])
+    delete = reverse(f"admin:{app}_{model}_delete", args=[row.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
-    assert apps.get_model("moderation", model).objects.filter(pk=row.pk).exists()
+    assert apps.get_model(app, model).objects.filter(pk=row.pk).exists()

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 from portfolios.enums import CriterionStatus, EvidenceState
 from portfolios.models import Evidence
-from portfolios.progress import build_portfolio, criterion_status, criterion_statuses, percent
+from portfolios.progress import build_portfolio, criterion_statuses, percent
+from portfolios.state import criterion_status
 
 NOW = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
 
@@ -65,14 +66,16 @@ def test_percent_rounds_down_so_100_means_all_met():
     assert percent(0, 0) == 0
 
 
-def _evidence(pk, reference, *, submitted=False, supersedes=None):
-    return Evidence(
+def _evidence(pk, reference, *, submitted=False, supersedes=None, superseded=False):
+    item = Evidence(
         pk=pk,
         reference=reference,
         title=f"Item {reference}",
         submitted_at=NOW if submitted else None,
         supersedes_id=supersedes,
     )
+    item.is_superseded = superseded  # as `with_state()` annotates it
+    return item
 
 
 def test_build_portfolio_per_unit_and_overall():
@@ -88,7 +91,7 @@ def test_build_portfolio_per_unit_and_overall():
         SimpleNamespace(pk=202, unit_id=2, outcome_id=21, guidance=""),
     ]
     evidence = [
-        _evidence(1, "E001", submitted=True),
+        _evidence(1, "E001", submitted=True, superseded=True),
         _evidence(2, "E002"),
         _evidence(3, "E003", submitted=True, supersedes=1),
     ]
@@ -98,7 +101,6 @@ def test_build_portfolio_per_unit_and_overall():
         outcomes=outcomes,
         criteria=criteria,
         evidence=evidence,
-        superseded_ids={1},
         links=[(1, 101), (3, 101), (2, 201), (1, 202)],
         decisions={102: "met", 201: "not_yet_met"},
     )

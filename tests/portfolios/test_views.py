@@ -226,8 +226,7 @@ def test_evidence_list_page(client, world, learner, enrolment):
     client.force_login(learner)
     response = client.get(reverse("evidence_list", args=[enrolment.pk]))
     assert [
-        (e.reference, e.file_count, e.criterion_count, e.current_state)
-        for e in response.context["items"]
+        (e.reference, e.file_count, e.criterion_count, e.state) for e in response.context["items"]
     ] == [("E001", 1, 2, "draft")]
 
 
@@ -366,8 +365,13 @@ def test_correction_page_supersedes(client, world, learner, enrolment):
     correction = Evidence.objects.get(reference="E002")
     assert correction.supersedes == world["evidence"]
     detail = client.get(reverse("evidence_detail", args=[world["evidence"].pk]))
-    assert detail.context["state"] == "superseded"
+    # A correction in draft does not supersede yet (portfolios.state); it cannot be started
+    # twice.
+    assert detail.context["state"] == "submitted"
     assert detail.context["can_correct"] is False
+    services.evidence_submit(items=[correction], by=learner, declaration_confirmed=True)
+    detail = client.get(reverse("evidence_detail", args=[world["evidence"].pk]))
+    assert detail.context["state"] == "superseded"
 
 
 def test_update_page_edits_a_draft(client, world, learner, method):

@@ -1,134 +1,17 @@
+"""Evidence: what a learner presents, its files and its mapping to criteria."""
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import Centre
-from portfolios.enums import EnrolmentStatus, EvidenceState
-from qualifications.models import AssessmentCriterion, EvidenceMethod, Qualification, Unit
+from portfolios.enums import EvidenceState
+from portfolios.models.enrolment import Enrolment
+from portfolios.state import EvidenceStateQuerySet, state_of
+from qualifications.models import AssessmentCriterion, EvidenceMethod
 
 
-class EnrolmentQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status=EnrolmentStatus.ACTIVE)
-
-    def for_listing(self):
-        units = (
-            EnrolmentUnit.objects.filter(enrolment=models.OuterRef("pk"))
-            .order_by()
-            .values("enrolment")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.select_related("learner", "tutor", "qualification", "centre").annotate(
-            unit_count=Coalesce(models.Subquery(units, output_field=models.IntegerField()), 0)
-        )
-
-
-class Enrolment(models.Model):
-    """A learner on a qualification (or on a single unit as a short course) at a centre."""
-
-    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="enrolments")
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
-    )
-    tutor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tutored_enrolments"
-    )
-    qualification = models.ForeignKey(
-        Qualification,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="enrolments",
-        help_text="Blank for a short course on a single unit.",
-    )
-    units = models.ManyToManyField(Unit, through="EnrolmentUnit", related_name="enrolments")
-    registration_number = models.CharField(
-        "awarding-body registration number",
-        max_length=40,
-        blank=True,
-        help_text="The learner's number with the awarding body, once registered.",
-    )
-    start_date = models.DateField()
-    planned_end_date = models.DateField()
-    status = models.CharField(
-        max_length=12, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
-    )
-    # The last portfolio reference number handed out. It only ever grows, so a reference of a
-    # deleted draft is never given to another item (the checklists may have printed it).
-    last_evidence_number = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-
-    objects = EnrolmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-start_date", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(planned_end_date__gte=F("start_date")),
-                name="enrolment_ends_after_start",
-                violation_error_message="The planned end date is before the start date.",
-            ),
-            models.UniqueConstraint(
-                fields=["centre", "learner", "qualification"],
-                condition=Q(qualification__isnull=False),
-                name="enrolment_once_per_qualification",
-                violation_error_message=(
-                    "This learner is already enrolled on this qualification at this centre."
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.learner} · {self.programme_label}"
-
-    def get_absolute_url(self):
-        return reverse("portfolio", args=[self.pk])
-
-    @property
-    def programme_label(self) -> str:
-        """What the learner is enrolled on, as the checklists name it."""
-        if self.qualification_id:
-            return f"{self.qualification.number} {self.qualification.title}"
-        return "Short course"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == EnrolmentStatus.ACTIVE
-
-
-class EnrolmentUnit(models.Model):
-    enrolment = models.ForeignKey(
-        Enrolment, on_delete=models.CASCADE, related_name="enrolment_units"
-    )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="enrolment_units")
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["enrolment", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["enrolment", "unit"], name="enrolment_unit_once")
-        ]
-
-    def __str__(self):
-        return f"{self.enrolment_id}: {self.unit}"
-
-
-class EvidenceQuerySet(models.QuerySet):
-    def drafts(self):
-        return self.filter(submitted_at__isnull=True)
-
-    def submitted(self):
-        return self.filter(submitted_at__isnull=False)
-
-    def awaiting_assessment(self):
-        return self.filter(submitted_at__isnull=False, assessed_at__isnull=True)
-
+class EvidenceQuerySet(EvidenceStateQuerySet):
     def with_counts(self):
         return self.annotate(
             file_count=models.Count("files", distinct=True),
@@ -189,8 +72,8 @@ class Evidence(models.Model):
     declaration = models.TextField(
         blank=True, editable=False, help_text="The declaration text the learner agreed to."
     )
-    # Set by the moderation app when a tutor first judges the item; an assessed item is kept
-    # for ever (awarding bodies audit it).
+    # Set when a tutor first judges the item; an assessed item is kept for ever (awarding
+    # bodies audit it).
     assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
@@ -231,15 +114,9 @@ class Evidence(models.Model):
     def is_assessed(self) -> bool:
         return self.assessed_at is not None
 
-    def state(self, *, superseded: bool = False) -> EvidenceState:
-        """The item's state; `superseded` comes from the caller, who knows the corrections."""
-        if superseded:
-            return EvidenceState.SUPERSEDED
-        if self.assessed_at:
-            return EvidenceState.ASSESSED
-        if self.submitted_at:
-            return EvidenceState.SUBMITTED
-        return EvidenceState.DRAFT
+    @property
+    def state(self) -> EvidenceState:
+        return state_of(self)
 
 
 class EvidenceFile(models.Model):

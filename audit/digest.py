@@ -1,0 +1,72 @@
+"""Digests of the rows the audit trail records, and which models are part of the record.
+
+Each app says which of its models are record (`register` in its AppConfig.ready) and which of
+their fields are bookkeeping that moves without a change of record (`updated_at`, counters).
+An entry about a row carries the row's digest as the service wrote it; `verify_audit` digests
+the row again, so a row edited straight in the database no longer matches its last entry.
+"""
+
+import datetime
+import decimal
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import models
+
+_REGISTRY: dict[str, "Recorded"] = {}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    # Rows a service may delete (draft evidence); their deletion has an entry of its own.
+    deletable: bool
+
+
+def register(model, *, exclude: tuple[str, ...] = (), deletable: bool = False) -> None:
+    fields = tuple(
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.name not in exclude and not f.primary_key
+    )
+    _REGISTRY[model._meta.label_lower] = Recorded(model, fields, deletable)
+
+
+def recorded_models() -> list[Recorded]:
+    return list(_REGISTRY.values())
+
+
+def recorded(label: str) -> Recorded | None:
+    return _REGISTRY.get(label)
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, datetime.date | decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    return value
+
+
+def digest_values(label: str, values: dict) -> str:
+    body = json.dumps(
+        {"model": label, **{k: _plain(v) for k, v in values.items()}},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def row_digest(obj) -> str:
+    """The digest of a saved row of a registered model ("" for any other model)."""
+    label = obj._meta.label_lower
+    spec = _REGISTRY.get(label)
+    if spec is None:
+        return ""
+    return digest_values(label, {name: getattr(obj, name) for name in spec.fields})

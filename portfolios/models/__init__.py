@@ -1,0 +1,35 @@
+"""The learner's record: enrolments, evidence, decisions and sign-offs, and who may open it."""
+
+from portfolios.models.access import EqaGrant, EqaGrantQuerySet
+from portfolios.models.assessment import (
+    CriterionDecision,
+    DecisionEvidence,
+    ReopenedCriterion,
+    Reopening,
+    ReopeningClosure,
+    SignOffAcknowledgement,
+    UnitSignOff,
+)
+from portfolios.models.enrolment import Enrolment, EnrolmentUnit
+from portfolios.models.evidence import (
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+)
+
+__all__ = [
+    "CriterionDecision",
+    "DecisionEvidence",
+    "Enrolment",
+    "EnrolmentUnit",
+    "EqaGrant",
+    "EqaGrantQuerySet",
+    "Evidence",
+    "EvidenceCriterion",
+    "EvidenceFile",
+    "ReopenedCriterion",
+    "Reopening",
+    "ReopeningClosure",
+    "SignOffAcknowledgement",
+    "UnitSignOff",
+]

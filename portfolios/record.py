@@ -1,0 +1,187 @@
+"""Reads of one learner's assessed record that every screen, export and PDF shares.
+
+Each costs a fixed number of queries whatever the size of the portfolio, and takes every
+meaning ("met", "standing", "locked", "current") from `portfolios.state`.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from portfolios import state
+from portfolios.models import CriterionDecision, EnrolmentUnit, Evidence, UnitSignOff
+from qualifications.models import AssessmentCriterion
+
+
+def latest_decisions(enrolment) -> dict[int, str]:
+    """{criterion_id: effective outcome} of each decided criterion (`state.effective_outcome`:
+    a reopened decision reads as not yet met). One query."""
+    return {
+        criterion_id: state.effective_outcome(outcome, reopened=reopened)
+        for criterion_id, outcome, reopened in CriterionDecision.objects.filter(enrolment=enrolment)
+        .latest()
+        .with_reopened()
+        .values_list("criterion_id", "outcome", "reopened")
+    }
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    criterion_id: int
+    outcome: str  # "met" | "not_yet_met": the tutor's decision as recorded
+    outcome_label: str
+    decided_on: datetime.date
+    decided_at: datetime.datetime
+    tutor_name: str
+    feedback: str
+    # A moderator's open referral reopened it: the tutor has to decide it again.
+    reopened: bool
+
+    @property
+    def effective_outcome(self) -> str:
+        return state.effective_outcome(self.outcome, reopened=self.reopened)
+
+    @property
+    def is_met(self) -> bool:
+        return state.is_met(self.outcome, reopened=self.reopened)
+
+
+def latest_decision_details(enrolment) -> dict[int, DecisionSummary]:
+    """{criterion_id: DecisionSummary} of the newest decision per criterion. One query."""
+    rows = (
+        CriterionDecision.objects.filter(enrolment=enrolment)
+        .latest()
+        .with_reopened()
+        .select_related("decided_by")
+    )
+    return {
+        d.criterion_id: DecisionSummary(
+            criterion_id=d.criterion_id,
+            outcome=d.outcome,
+            outcome_label=d.get_outcome_display(),
+            decided_on=d.decided_on,
+            decided_at=d.decided_at,
+            tutor_name=str(d.decided_by),
+            feedback=d.feedback,
+            reopened=d.reopened,
+        )
+        for d in rows
+    }
+
+
+@dataclass(frozen=True)
+class SignOffSummary:
+    unit_id: int
+    tutor_name: str
+    signed_at: datetime.datetime
+    comments: str
+    learner_name: str  # "" until the learner acknowledges
+    learner_comment: str
+    acknowledged_at: datetime.datetime | None
+    # A moderator referred this sign-off back; the unit is open again until re-signed.
+    is_referred: bool
+
+
+def unit_sign_offs(enrolment) -> dict[int, SignOffSummary]:
+    """{unit_id: SignOffSummary} of each unit's newest sign-off. One query."""
+    result = {}
+    rows = (
+        UnitSignOff.objects.filter(enrolment=enrolment)
+        .latest()
+        .with_referral()
+        .select_related("signed_by", "acknowledgement__learner")
+    )
+    for s in rows:
+        ack = getattr(s, "acknowledgement", None)
+        result[s.unit_id] = SignOffSummary(
+            unit_id=s.unit_id,
+            tutor_name=s.signature_name,
+            signed_at=s.signed_at,
+            comments=s.comments,
+            learner_name=str(ack.learner) if ack else "",
+            learner_comment=ack.comment if ack else "",
+            acknowledged_at=ack.acknowledged_at if ack else None,
+            is_referred=s.is_referred,
+        )
+    return result
+
+
+def criterion_history(enrolment, criterion) -> list[CriterionDecision]:
+    """Every decision on the criterion, oldest first, with its evidence and reopenings."""
+    return list(
+        CriterionDecision.objects.filter(enrolment=enrolment, criterion=criterion)
+        .select_related("decided_by")
+        .prefetch_related("evidence", "reopenings__referral__sample")
+        .with_reopened()
+        .order_by("decided_at", "pk")
+    )
+
+
+def submitted_evidence_for(enrolment, criterion) -> list[Evidence]:
+    """The current evidence mapped to the criterion (`state`: submitted, not superseded)."""
+    return list(
+        Evidence.objects.current()
+        .filter(enrolment=enrolment, links__criterion=criterion)
+        .select_related("method")
+        .order_by("number")
+    )
+
+
+def locked_unit_ids(enrolment, unit_ids=None) -> set[int]:
+    """Units of the enrolment (or of these units) whose newest sign-off stands, not referred
+    back: they are locked. One query."""
+    return state.locked_unit_ids(UnitSignOff.objects, enrolment, unit_ids)
+
+
+def unit_is_locked(enrolment, unit_id) -> bool:
+    return unit_id in locked_unit_ids(enrolment, [unit_id])
+
+
+@dataclass
+class EvidenceCriterionRow:
+    criterion: object
+    decision: CriterionDecision | None
+    reopened: bool
+    locked: bool  # its unit is signed off
+
+
+def evidence_assessment(evidence) -> tuple[list[EvidenceCriterionRow], list]:
+    """The criteria the item is mapped to, each with its latest decision and whether its unit
+    is locked; and the enrolment's other criteria the tutor may add. Four queries."""
+    enrolment = evidence.enrolment
+    unit_ids = list(
+        EnrolmentUnit.objects.current()
+        .filter(enrolment=enrolment)
+        .order_by("position")
+        .values_list("unit_id", flat=True)
+    )
+    criteria = list(
+        AssessmentCriterion.objects.filter(unit_id__in=unit_ids)
+        .select_related("unit")
+        .order_by("unit_id", "sort_key")
+    )
+    mapped = set(evidence.links.values_list("criterion_id", flat=True))
+    latest = {
+        d.criterion_id: d
+        for d in CriterionDecision.objects.filter(enrolment=enrolment)
+        .latest()
+        .with_reopened()
+        .select_related("decided_by")
+    }
+    locked_units = locked_unit_ids(enrolment)
+    position = {uid: i for i, uid in enumerate(unit_ids)}
+    criteria.sort(key=lambda c: (position.get(c.unit_id, 0), c.sort_key))
+    rows, others = [], []
+    for c in criteria:
+        if c.pk in mapped:
+            d = latest.get(c.pk)
+            rows.append(
+                EvidenceCriterionRow(
+                    criterion=c,
+                    decision=d,
+                    reopened=bool(d and d.reopened),
+                    locked=c.unit_id in locked_units,
+                )
+            )
+        elif c.unit_id not in locked_units:
+            others.append(c)
+    return rows, others
