@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from portfolios import services as portfolio_services
+from qualifications.importer import parse_spec
 from qualifications.models import AssessmentCriterion, EvidenceMethod, LearningOutcome, Unit
 from qualifications.services import SpecImportError, spec_import
-from qualifications.specparser import parse_spec
-from tests.conftest import SEEDS_DIR
+from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 
 SPEC = """Unit title: Handle customer enquiries
 Unit reference: D/601/1234
@@ -130,7 +130,7 @@ def test_broken_input_is_refused_and_saves_nothing(db, tmp_path, content, messag
     assert _counts() == before
 
 
-@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="seed documents not present")
+@needs_seeds
 def test_checklist_cut_off_mid_unit_is_refused(db, tmp_path):
     text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
     cut = text[: text.index("2.3 Distribute pre-event documentation")]

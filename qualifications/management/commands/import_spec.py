@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from qualifications.importer import SpecParseError, parse_spec
 from qualifications.services import SpecImportError, spec_import, spec_plan
-from qualifications.specparser import SpecParseError, parse_spec
 from qualifications.textextract import extract_text
 
 
