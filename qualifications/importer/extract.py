@@ -39,7 +39,7 @@ LEAD_IN = re.compile(
     r"(?:\s+be\s+able\s+to)?\s*:\s*",
     re.I,
 )
-PLTS = re.compile(r"\s*\[(?P<tag>[A-Z]{2}\d{0,2})\]")
+PLTS = re.compile(r"\s*\[(?P<tag>[A-Z]{2}\d{0,2}(?:\s*,\s*[A-Z]{2}\d{0,2})*)\]")
 _GRADES = {"P": "pass", "M": "merit", "D": "distinction"}
 _HEADER_WORDS = {
     "learning", "outcome", "outcomes", "assessment", "criteria", "criterion", "the", "learner",
@@ -91,8 +91,11 @@ class Reading:
 
 
 def is_header(text: str) -> bool:
+    """Column headings ("Learning outcomes", "The learner can:"), not content."""
+    if re.search(r"\d", text):
+        return False
     words = re.findall(r"[a-z:]+", LEAD_IN.sub("", text.lower()).replace("-", " "))
-    return bool(words) and all(w in _HEADER_WORDS for w in words) and not re.search(r"\d", text)
+    return all(w in _HEADER_WORDS for w in words)
 
 
 def excerpt(text: str, limit: int = 60) -> str:
@@ -146,6 +149,8 @@ class _Reader:
         tells an element ("2. Title" followed by a list restarting at 1.) from a criterion."""
         found = []
         for line in self.lines:
+            if self.rules.off is not None and self.rules.off.match(line.text.rstrip(":")):
+                found.append((line.number, 0))  # no element follows from beyond here
             for cell in line.cells:
                 match = NUMBERED.match(cell)
                 if match and not DOTTED.match(cell):
@@ -222,7 +227,7 @@ class _Reader:
     # ----------------------------------------------------------------- cells
 
     def _cell(self, line: Line, cell: str) -> None:
-        if LOOKS_NUMBERED.match(cell):
+        if LOOKS_NUMBERED.match(cell) or DOTTED.match(cell):
             self.reading.numbered += 1
             if self._numbered(line, cell):
                 self.reading.taken += 1

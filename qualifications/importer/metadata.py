@@ -14,7 +14,7 @@ from qualifications.importer.segment import Line
 
 OFQUAL_CODE = re.compile(r"\b([A-Z]/\d{3}/\d{4})\b")
 # training.gov.au codes: BSBWHS311, SITHCCC027, HLTAID011, CHCCOM005.
-TGA_CODE = re.compile(r"\b([A-Z]{3,6}\d{3,4}[A-Z]?)\b")
+TGA_CODE = re.compile(r"\b([A-Z]{3,7}\d{3,4}[A-Z]?)\b")
 
 _LABELS: list[tuple[str, str]] = [
     ("awarding_body", r"awarding\s+(?:body|organisation|organization)|(?:unit\s+)?owner"),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from qualifications.importer.families import FALLBACK, FAMILIES, handbook
 from qualifications.importer.families.base import Doc, Read, Score
+from qualifications.importer.metadata import body_named_in
 from qualifications.importer.normalise import check_is_text, normalise_document
 from qualifications.importer.results import ParseResult, SpecParseError
 from qualifications.importer.segment import segment
-from qualifications.importer.validate import confidence, validate_unit
+from qualifications.importer.validate import confidence, numbering_problems, validate_unit
 
 # A family must score at least this to be tried; below it, the general reader takes over.
 MIN_SCORE = 0.3
 FALLBACK_CAP = 0.4
+HANDBOOK_BONUS = 0.1
 
 
 def _candidates(doc: Doc) -> list[tuple[Score, object]]:
@@ -20,10 +22,14 @@ def _candidates(doc: Doc) -> list[tuple[Score, object]]:
     return [(score, family) for score, _, family in scored]
 
 
-def _result(family, score: Score, read: Read, notes: list[tuple[int, str]]) -> ParseResult:
+def _result(
+    doc: Doc, family, score: Score, read: Read, notes: list[tuple[int, str]]
+) -> ParseResult:
     warnings = list(notes) + list(read.warnings)
     is_handbook = family is handbook
+    body = body_named_in(doc.text)
     for unit in read.units:
+        unit.awarding_body = unit.awarding_body or body
         problems = validate_unit(unit, numbering=not is_handbook)
         warnings.extend(problems)
         unit.layout_name = handbook.plain_layout(read.layout) if is_handbook else family.PLAIN
@@ -55,8 +61,8 @@ def parse_spec(text: str) -> ParseResult:
     no numbered criteria at all; anything doubtful is a warning naming its line.
 
     Every family that fits well enough reads the document; the reading with the most criteria
-    wins, and on a tie the handbook reader (which also keeps guidance and sections), then the
-    family that fits best.
+    (less two for each gap or repeat in their numbering) wins, and on a tie the family that
+    fits best.
     """
     check_is_text(text)
     normalised = normalise_document(text)
@@ -75,7 +81,11 @@ def parse_spec(text: str) -> ParseResult:
             refusals.append((score.value, error.line or 1, message))
             continue
         if _texted(read):
-            readings.append(((_texted(read), family is handbook, -rank), family, score, read))
+            # The handbook reader also keeps guidance, sections and mandatory units, so it
+            # wins a tie with a family that fits only a little better.
+            fit = score.value + (HANDBOOK_BONUS if family is handbook else 0.0)
+            likely = _texted(read) - 2 * numbering_problems(read.units)
+            readings.append(((likely, fit, -rank), family, score, read))
     if readings:
         _, family, score, read = max(readings, key=lambda item: item[0])
     else:
@@ -89,4 +99,4 @@ def parse_spec(text: str) -> ParseResult:
             line=1,
         )
     notes = [(line, message) for value, line, message in refusals if value >= score.value]
-    return _result(family, score, read, notes)
+    return _result(doc, family, score, read, notes)

@@ -86,6 +86,16 @@ def validate_unit(unit: ParsedUnit, *, numbering: bool = True) -> list[tuple[int
     return warnings
 
 
+def numbering_problems(units: list[ParsedUnit]) -> int:
+    """Gaps and repeats in outcome and criterion numbers: the fewer, the likelier the reading."""
+    problems = 0
+    for unit in units:
+        numbers = [int(o.number) for o in unit.outcomes if o.number.isdigit()]
+        problems += sum(1 for a, b in zip([0, *numbers], numbers, strict=False) if b != a + 1)
+        problems += sum(len(_numbering(outcome, "")) for outcome in unit.outcomes)
+    return problems
+
+
 def confidence(
     score: float, numbered: int, taken: int, problems: int, *, cap: float = 1.0
 ) -> float:

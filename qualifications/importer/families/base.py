@@ -22,7 +22,7 @@ PAGE_FURNITURE = (
     re.compile(r"^page\s+\d+(?:\s+of\s+\d+)?$", re.I),
     re.compile(r"^\d+\s*(?:/|of)\s*\d+$"),
     re.compile(r"^(?:version|issue)\s+\d+(?:\.\d+)*\b", re.I),
-    re.compile(r"^©|^copyright\b|^\(c\)\s", re.I),
+    re.compile(r"^(?:©|copyright\b|\(c\)\s*\d{4})", re.I),
 )
 
 
@@ -91,7 +91,8 @@ def build_unit(
 
 UNIT_HEADING = re.compile(
     r"^(?:unit\s+(?:\d{1,3}|[A-Z]/\d{3}/\d{4})\s*[:.\-\u2013]?\s+(?P<t1>\S.*)"
-    r"|(?P<code>[A-Z]/\d{3}/\d{4})\s*[:\-\u2013]?\s+(?P<t2>[A-Z].*))$"
+    r"|(?P<code>[A-Z]/\d{3}/\d{4})\s*[:\-\u2013]?\s+(?P<t2>[A-Z].*))$",
+    re.I,
 )
 _MANDATORY = re.compile(r"\s*[-\u2013(]\s*(?:mandatory|optional)(?:\s+unit)?\s*\)?\s*$", re.I)
 

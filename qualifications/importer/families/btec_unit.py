@@ -54,6 +54,7 @@ def read(doc: Doc) -> Read:
         match = _UNIT_HEADING.match(line.text)
         if match:
             meta.title = meta.title or match["title"].strip()
+            meta.other_codes.setdefault("Unit number", match["n"])
             meta.lines.add(line.number)
             break
     return read_simple(doc, RULES, meta=meta)

@@ -40,6 +40,7 @@ CUES = [
         "range statements or required skills",
     ),
     cue(r"\b[A-Z]{3,6}\d{3,4}[A-Z]?\b", 0.05, "a national unit code"),
+    cue(r"(?:>|\u203a)\s*[A-Z]{3,6}\d{3,4}[A-Z]?\s*$", 0.2, "a breadcrumb ending in a unit code"),
 ]
 
 _TITLE_LINE = re.compile(

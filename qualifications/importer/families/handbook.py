@@ -1255,7 +1255,7 @@ _CUES = [
         (rf"^\s*{_UNIT_CODE}\s+\S", 0.3, "unit headings led by their Ofqual code"),
         (
             r"^(?:unit\s+title|title|level|credit\s+value|guided\s+learning\s+hours|unit\s+reference"
-            r"|ofqual\s+unit\s+code)\s*[:\t]\s*\S",
+            r"|ofqual\s+unit\s+code)[ ]*[:\t][ \t]*\S",
             0.35,
             "labelled metadata with its value alongside",
         ),

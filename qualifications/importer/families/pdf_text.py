@@ -25,7 +25,7 @@ PLAIN = "text taken from a PDF or Word file"
 CUES = [
     cue(r"^\s*page\s+\d+\s+of\s+\d+\s*$", 0.3, "'Page N of M' footers"),
     cue(r"\S {3,}\d{1,2}\.\d{1,2}\s", 0.4, "two columns side by side"),
-    cue(r"[a-z]-\n\s*[a-z]", 0.15, "words hyphenated across lines"),
+    cue(r"[a-z]-\n\s*[a-z]", 0.3, "words hyphenated across lines"),
     cue(r"^\s*\(?[a-c]\)\s", 0.1, "sub-criteria a, b, c"),
 ]
 
@@ -92,9 +92,8 @@ def deinterleave(lines: list[Line]) -> list[Line]:
 
 
 def read(doc: Doc) -> Read:
-    lines = deinterleave(doc.lines)
     # A line repeated on every page (a running header) is not part of the unit.
-    counts = Counter(line.text for line in lines if line.cells and not DOTTED.match(line.text))
-    repeated = {text for text, n in counts.items() if n >= 2 and len(text) > 3}
-    kept = [line for line in lines if line.text not in repeated]
+    counts = Counter(line.text for line in doc.lines if len(line.text) > 20)
+    repeated = {text for text, n in counts.items() if n >= 2 and not DOTTED.match(text)}
+    kept = [line for line in deinterleave(doc.lines) if line.text not in repeated]
     return read_simple(replace(doc, lines=kept), RULES)
