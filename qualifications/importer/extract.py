@@ -39,6 +39,7 @@ LEAD_IN = re.compile(
     r"(?:\s+be\s+able\s+to)?\s*:\s*",
     re.I,
 )
+REPEATED = "appears again"
 PLTS = re.compile(r"\s*\[(?P<tag>[A-Z]{2}\d{0,2}(?:\s*,\s*[A-Z]{2}\d{0,2})*)\]")
 _GRADES = {"P": "pass", "M": "merit", "D": "distinction"}
 _HEADER_WORDS = {
@@ -333,7 +334,7 @@ class _Reader:
         if number in self.seen_numbers:
             self.warn(
                 line.number,
-                f"criterion {number} appears again (first on line {self.seen_numbers[number]})",
+                f"criterion {number} {REPEATED} (first on line {self.seen_numbers[number]})",
             )
             return True
         self.seen_numbers[number] = line.number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qualifications.importer.extract import REPEATED
 from qualifications.importer.families import FALLBACK, FAMILIES, handbook
 from qualifications.importer.families.base import Doc, Read, Score
 from qualifications.importer.metadata import body_named_in
@@ -42,7 +43,9 @@ def _result(
         texts = [f"Line {line}: {message}" for line, message in warnings]
     else:
         texts = [f"Line {line}: {message}" for line, message in ordered]
+    doubts = list(notes) + [w for w in read.warnings if REPEATED in w[1]]
     return ParseResult(
+        doubts=[f"Line {line}: {message}" for line, message in doubts],
         layout=read.layout or family.NAME,
         qualification=read.qualification,
         units=read.units,

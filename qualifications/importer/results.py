@@ -98,6 +98,9 @@ class ParseResult:
     # The layout family that won, in plain words, and why (shown in the preview).
     layout_name: str = ""
     reasons: list[str] = field(default_factory=list)
+    # Warnings that put the whole reading in doubt (a criterion number read twice, a layout
+    # that refused the document): a person must look before it is saved.
+    doubts: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data: dict = {
