@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core import serializers
 from django.db import transaction
 
+from qualifications.importer import parse_spec
 from qualifications.models import (
     AssessmentCriterion,
     AwardingBody,
@@ -22,7 +23,6 @@ from qualifications.models import (
     UnitGroup,
 )
 from qualifications.services import spec_import
-from qualifications.specparser import parse_spec
 
 # Order matters: the qualification checklist first (it names the units), then unit
 # specifications, then documents that add to units already there.

@@ -2,8 +2,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
+from qualifications.importer import SpecParseError
 from qualifications.models import OFQUAL_UNIT_CODE
-from qualifications.specparser import SpecParseError
 from qualifications.textextract import extract_text
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024

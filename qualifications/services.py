@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from qualifications.enums import OutcomeKind
+from qualifications.importer import ParsedUnit, ParseResult, criteria_match_score
 from qualifications.models import (
     AssessmentCriterion,
     AwardingBody,
@@ -22,7 +23,6 @@ from qualifications.models import (
     UnitCode,
     UnitGroup,
 )
-from qualifications.specparser import ParsedUnit, ParseResult, criteria_match_score
 
 # Below this, a code-less document is not taken to describe an existing unit.
 MATCH_THRESHOLD = 0.8

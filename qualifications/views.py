@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.permissions import can_browse_catalogue, can_import_specifications
 from qualifications import selectors
 from qualifications.forms import CatalogueSearchForm, SpecSourceForm, UnitDetailsForm
+from qualifications.importer import SpecParseError, parse_spec
 from qualifications.models import Qualification
 from qualifications.services import SpecImportError, spec_import, spec_plan
-from qualifications.specparser import SpecParseError, parse_spec
 
 
 def _require(allowed: bool, message: str):

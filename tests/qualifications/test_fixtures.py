@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 
 from qualifications.catalogue import import_seed_documents, serialize_catalogue
+from qualifications.importer import parse_spec
 from qualifications.models import (
     AssessmentCriterion,
     LearningOutcome,
@@ -16,8 +17,7 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
-from qualifications.specparser import parse_spec
-from tests.conftest import SEEDS_DIR
+from tests.qualifications.seeds import SEED_NAMES, SEEDS_DIR, needs_seeds
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "catalogue.json"
 
@@ -34,10 +34,6 @@ DIPLOMA_UNITS = {
 }  # fmt: skip
 MANDATORY = {"A/506/1964", "A/506/2130", "F/506/2131", "J/506/2132", "L/506/1788"}
 PROVISIONAL_SLUG = "provisional-manage-customer-service-standards-provisional-title"
-
-needs_seeds = pytest.mark.skipif(
-    not SEEDS_DIR.is_dir(), reason=f"the seed documents are not at {SEEDS_DIR}"
-)
 
 
 @pytest.fixture
@@ -163,7 +159,7 @@ def test_fixture_is_what_the_importer_makes_from_the_seeds(db):
 
 
 @needs_seeds
-@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS_DIR.glob("*.txt")))
+@pytest.mark.parametrize("seed", SEED_NAMES)
 def test_importer_json_for_each_seed_matches_the_fixture(catalogue, seed):
     recognised = parse_spec((SEEDS_DIR / seed).read_text(encoding="utf-8")).to_json()
     for unit_json in recognised["units"]:

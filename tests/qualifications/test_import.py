@@ -2,15 +2,19 @@
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from portfolios import services as portfolio_services
+from qualifications.importer import parse_spec
 from qualifications.models import AssessmentCriterion, EvidenceMethod, LearningOutcome, Unit
 from qualifications.services import SpecImportError, spec_import
-from qualifications.specparser import parse_spec
-from tests.conftest import SEEDS_DIR
+from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 
 SPEC = """Unit title: Handle customer enquiries
 Unit reference: D/601/1234
@@ -77,10 +81,14 @@ def test_dry_run_json_prints_structure_and_saves_nothing(db, spec_file, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed["units"][0] == {
         "code": "D/601/1234",
+        "other_codes": {},
         "title": "Handle customer enquiries",
         "level": 2,
         "credit_value": 3,
         "glh": 20,
+        "awarding_body": "",
+        "layout": "a unit specification",
+        "confidence": 0.8,
         "outcomes": [
             {
                 "number": "1",
@@ -88,17 +96,34 @@ def test_dry_run_json_prints_structure_and_saves_nothing(db, spec_file, capsys):
                 "criteria": [
                     {
                         "number": "1.1",
+                        "label": "",
                         "text": "Describe the organisation's procedures for handling enquiries",
+                        "grade": "",
                     },
-                    {"number": "1.2", "text": "Explain why enquiries must be answered promptly"},
+                    {
+                        "number": "1.2",
+                        "label": "",
+                        "text": "Explain why enquiries must be answered promptly",
+                        "grade": "",
+                    },
                 ],
             },
             {
                 "number": "2",
                 "title": "Be able to handle enquiries",
                 "criteria": [
-                    {"number": "2.1", "text": "Respond to enquiries in line with procedures"},
-                    {"number": "2.2", "text": "Record enquiries accurately"},
+                    {
+                        "number": "2.1",
+                        "label": "",
+                        "text": "Respond to enquiries in line with procedures",
+                        "grade": "",
+                    },
+                    {
+                        "number": "2.2",
+                        "label": "",
+                        "text": "Record enquiries accurately",
+                        "grade": "",
+                    },
                 ],
             },
         ],
@@ -130,7 +155,7 @@ def test_broken_input_is_refused_and_saves_nothing(db, tmp_path, content, messag
     assert _counts() == before
 
 
-@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="seed documents not present")
+@needs_seeds
 def test_checklist_cut_off_mid_unit_is_refused(db, tmp_path):
     text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
     cut = text[: text.index("2.3 Distribute pre-event documentation")]
@@ -220,3 +245,34 @@ def test_reimport_that_removes_a_criterion_in_use_is_refused(
     spec_file.write_text(SPEC.replace("1.2 Explain why", "1.2 Explain clearly why"))
     call_command("import_spec", str(spec_file))
     assert unit.criteria.get(number="1.2").text.startswith("Explain clearly why")
+
+
+def test_dry_run_needs_no_database(tmp_path, spec_file):
+    """A fresh checkout has no database yet: the dry run reads the document, says the catalogue
+    was not consulted, and creates no database file."""
+    database = tmp_path / "missing" / "db.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    done = subprocess.run(  # noqa: S603 - our own manage.py, with fixed arguments
+        [sys.executable, "manage.py", "import_spec", "--dry-run", "--json", str(spec_file)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["units"][0]["code"] == "D/601/1234"
+    assert done.stderr == (
+        "No catalogue database here: the documents were read but not compared with the catalogue.\n"
+    )
+    assert not database.exists()
+
+
+def test_doubtful_reading_is_not_saved_by_the_command(db, tmp_path):
+    text = SPEC.replace("2.2 Record", "2.1 Record")
+    with pytest.raises(CommandError) as error:
+        call_command("import_spec", _write(tmp_path, "dup.txt", text.encode()))
+    assert str(error.value).startswith("Nothing was imported. The reading needs a person's eye")
+    assert "Line 13: criterion 2.1 appears again (first on line 12)" in str(error.value)
+    assert _counts() == (0, 0, 0)

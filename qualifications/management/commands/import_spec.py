@@ -2,10 +2,11 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
+from qualifications.importer import SpecParseError, parse_spec
+from qualifications.models import Unit
 from qualifications.services import SpecImportError, spec_import, spec_plan
-from qualifications.specparser import SpecParseError, parse_spec
 from qualifications.textextract import extract_text
 
 
@@ -56,12 +57,29 @@ class Command(BaseCommand):
             payload = [result.to_json() for _, result in results]
             self.stdout.write(_dumps(payload[0] if len(payload) == 1 else payload))
         if dry_run:
+            catalogue = _catalogue_available()
             for name, result in results:
+                if not as_json:
+                    self._describe_reading(name, result)
+                if not catalogue:
+                    continue
                 for plan in spec_plan(result=result, details=details).plans:
                     for problem in plan.problems:
                         self.stderr.write(f"{name}: unit {plan.index + 1}: {problem}")
+            if not catalogue:
+                self.stderr.write(
+                    "No catalogue database here: the documents were read but not compared "
+                    "with the catalogue."
+                )
             return
 
+        doubtful = [(name, result) for name, result in results if result.doubts]
+        if doubtful:
+            listed = "; ".join(f"{name}: {'; '.join(r.doubts)}" for name, r in doubtful)
+            raise CommandError(
+                f"Nothing was imported. The reading needs a person's eye first ({listed}). "
+                "Correct it on the import page, or fix the document."
+            )
         try:
             with transaction.atomic():
                 for name, result in results:
@@ -70,6 +88,19 @@ class Command(BaseCommand):
                         self._describe(name, report)
         except SpecImportError as error:
             raise CommandError(f"Nothing was imported. {error}") from error
+
+    def _describe_reading(self, name, result):
+        self.stdout.write(f"{name}: read as {result.layout_name}")
+        for index, unit in enumerate(result.units, start=1):
+            label = (
+                " ".join(part for part in (unit.code, unit.title) if part) or "(no code or title)"
+            )
+            self.stdout.write(
+                f"  unit {index}: {label}: {unit.criteria_count} criteria "
+                f"({unit.confidence_percent}% sure)"
+            )
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
 
     def _describe(self, name, report):
         self.stdout.write(f"{name}:")
@@ -80,6 +111,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  {plan.action}: {unit} ({criteria} criteria)")
         for warning in report.warnings:
             self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
+
+
+def _catalogue_available() -> bool:
+    """Whether a database with the catalogue's tables is there, without creating one: a dry
+    run on a fresh checkout must neither need nor make a database."""
+    if (
+        connection.vendor == "sqlite"
+        and not connection.is_in_memory_db()
+        and not Path(connection.settings_dict["NAME"]).is_file()
+    ):
+        return False
+    try:
+        return Unit._meta.db_table in connection.introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 def _dumps(data):

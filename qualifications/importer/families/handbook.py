@@ -15,159 +15,20 @@ use it the same way.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
-# --------------------------------------------------------------------------- public results
-
-
-class SpecParseError(ValueError):
-    """The text cannot be turned into units; ``str(err)`` is fit to show to the uploader."""
-
-    def __init__(self, message: str, *, line: int | None = None):
-        self.message = message
-        self.line = line
-        super().__init__(f"Line {line}: {message}" if line is not None else message)
-
-
-@dataclass
-class ParsedCriterion:
-    number: str
-    text: str
-    line: int
-    guidance: str = ""
-
-
-@dataclass
-class ParsedOutcome:
-    number: str
-    title: str
-    line: int
-    kind: str = ""
-    criteria: list[ParsedCriterion] = field(default_factory=list)
-    guidance: str = ""
-    content: str = ""
-    evidence_methods: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ParsedUnit:
-    code: str = ""
-    other_codes: dict[str, str] = field(default_factory=dict)
-    title: str = ""
-    level: int | None = None
-    credit_value: int | None = None
-    glh: int | None = None
-    mandatory: bool | None = None
-    assessment_guidance: str = ""
-    additional_information: str = ""
-    notes: str = ""
-    line: int = 0
-    outcomes: list[ParsedOutcome] = field(default_factory=list)
-
-    @property
-    def criteria_count(self) -> int:
-        return sum(len(outcome.criteria) for outcome in self.outcomes)
-
-
-@dataclass
-class ParsedQualification:
-    number: str = ""
-    title: str = ""
-    awarding_body: str = ""
-    level: int | None = None
-
-
-@dataclass
-class ParseResult:
-    layout: str
-    qualification: ParsedQualification | None
-    units: list[ParsedUnit]
-    warnings: list[str]
-
-    def to_json(self) -> dict:
-        data: dict = {
-            "units": [
-                {
-                    "code": unit.code,
-                    "title": unit.title,
-                    "level": unit.level,
-                    "credit_value": unit.credit_value,
-                    "glh": unit.glh,
-                    "outcomes": [
-                        {
-                            "number": outcome.number,
-                            "title": outcome.title,
-                            "criteria": [
-                                {"number": crit.number, "text": crit.text}
-                                for crit in outcome.criteria
-                            ],
-                        }
-                        for outcome in unit.outcomes
-                    ],
-                }
-                for unit in self.units
-            ],
-            "warnings": list(self.warnings),
-        }
-        if self.qualification is not None:
-            q = self.qualification
-            data["qualification"] = {
-                "number": q.number,
-                "title": q.title,
-                "awarding_body": q.awarding_body,
-                "level": q.level,
-            }
-        return data
-
-
-# --------------------------------------------------------------------------- normalisation
-
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-    }
+from qualifications.importer.families.base import Doc, Read, Score, score_cues
+from qualifications.importer.normalise import BULLET_CHARS, normalise_text
+from qualifications.importer.normalise import has_words as _has_words
+from qualifications.importer.results import (
+    ParsedCriterion,
+    ParsedOutcome,
+    ParsedQualification,
+    ParsedUnit,
+    ParseResult,
+    SpecParseError,
 )
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
-_MD_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-# A single-asterisk span only counts as emphasis when it opens after a space and closes before
-# a non-word character: "customer records*, manuals*" are footnote markers, not emphasis.
-_MD_EMPHASIS = re.compile(r"(?<![^\s(])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?!\w)")
-# Symbol-font bullets from Word arrive as private-use characters (U+F0B7 etc.).
-_BULLET_CHARS = (
-    "\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\u25a0\u25a1\u27a2\u25ba\u2013\u2014"
-    "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8"
-)
-_LEADING_BULLET = re.compile(rf"^(?:[{_BULLET_CHARS}]\s*|[-*]\s+)+")
-# PDF line-break hyphenation leaves "post- transaction".
-_SPLIT_HYPHEN = re.compile(r"(?<=[a-z])- (?=[a-z])")
-
-
-def normalise_text(text: str) -> str:
-    """Return ``text`` as one clean line: the form every string the parser returns takes."""
-    text = html.unescape(_HTML_TAG.sub(" ", text))
-    text = _INVISIBLE.sub("", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    text = _MD_STRONG.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub(r"\1", text)
-    text = " ".join(text.translate(_QUOTES).split())
-    text = _LEADING_BULLET.sub("", text)
-    return _SPLIT_HYPHEN.sub("-", text).strip()
-
-
-def _has_words(text: str) -> bool:
-    return any(ch.isalpha() for ch in text)
 
 
 def _is_none_value(text: str) -> bool:
@@ -248,7 +109,7 @@ class _Line:
 _HTML_BLOCK = re.compile(r"</?(?:p|li|ul|ol|div|tr|td|th)(?:\s[^<>]*)?>|<br\s*/?>", re.I)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
-_BULLET_START = re.compile(rf"^\s*(?:[{_BULLET_CHARS}]|[-*]\s)")
+_BULLET_START = re.compile(rf"^\s*(?:[{BULLET_CHARS}]|[-*]\s)")
 
 
 def _read_lines(text: str) -> list[_Line]:
@@ -271,23 +132,6 @@ def _read_lines(text: str) -> list[_Line]:
         indented = bool(re.match(r"^[ \u00a0]*\t", raw))
         lines.append(_Line(number, cells, bullets, indented, heading))
     return lines
-
-
-def _check_is_text(text: str) -> None:
-    if not text or not text.strip():
-        raise SpecParseError("The text is empty.")
-    if "\x00" in text:
-        raise SpecParseError(
-            "This does not look like text (it contains NUL bytes); "
-            "upload the original .docx or .pdf, or a plain-text export of it."
-        )
-    visible = [ch for ch in text if not ch.isspace()]
-    junk = sum(1 for ch in visible if not ch.isprintable() or ch == "\ufffd")
-    if junk / len(visible) > 0.1:
-        raise SpecParseError(
-            f"This does not look like text ({junk * 100 // len(visible)}% of its characters are "
-            "unprintable); upload the original .docx or .pdf, or a plain-text export of it."
-        )
 
 
 # --------------------------------------------------------------------------- recognisers
@@ -1376,56 +1220,74 @@ def _evidence_items(chunks: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- public API
 
 
-def parse_spec(text: str) -> ParseResult:
-    """Parse one exported document into units; raises SpecParseError, never returns partial."""
-    _check_is_text(text)
+def read_text(text: str) -> ParseResult:
+    """Read one document in the handbook layouts; raises SpecParseError, never returns partial."""
     return _Parser(text).run()
 
 
-_STOPWORDS = frozenset(
-    {"a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "how", "in", "into"}
-    | {"is", "it", "its", "of", "on", "or", "own", "that", "the", "their", "them", "they", "this"}
-    | {"to", "when", "where", "which", "who", "with", "within"}
-)
-_AMERICAN = {"behavior": "behaviour", "center": "centre", "program": "programme", "color": "colour"}
+# --------------------------------------------------------------------------- as a family
+
+NAME = "handbook"
+PLAIN = "an awarding body's unit specification or checklist"
+_PLAIN_LAYOUTS = {
+    "learner_checklist": "a learner achievement checklist",
+    "assessment_checklist": "an assessment checklist",
+    "unit_spec": "a unit specification",
+    "guidance": "a guidance and range document",
+    "outcome_table": "an outcome and criteria table",
+    "generic": "an awarding body's unit specification or checklist",
+}
+_CUES = [
+    (re.compile(p, re.I | re.M), weight, reason)
+    for p, weight, reason in [
+        (
+            r"achievement\s+checklist|portfolio\s+reference|tutor\s+(?:comments|feedback)",
+            0.5,
+            "checklist columns (portfolio reference, tutor comments)",
+        ),
+        (
+            r"guidelines\s+and\s+range|evidence\s+may\s+be\s+supplied\s+by",
+            0.5,
+            "guidance and range for each outcome",
+        ),
+        (r"^\s*AC\s*\d+\.\d+", 0.4, "criteria marked AC 1.1"),
+        (r"<p>|evidence\s+type", 0.4, "an outcome table with evidence columns"),
+        (rf"^\s*{_UNIT_CODE}\s+\S", 0.3, "unit headings led by their Ofqual code"),
+        (
+            r"^(?:unit\s+title|title|level|credit\s+value|guided\s+learning\s+hours|unit\s+reference"
+            r"|ofqual\s+unit\s+code)[ ]*[:\t][ \t]*\S",
+            0.35,
+            "labelled metadata with its value alongside",
+        ),
+        (
+            r"^\s*(?:learning\s+outcome\s*\d|LO\s*\d|\d\.?\s+(?:understand|be able|know))",
+            0.25,
+            "numbered learning outcomes",
+        ),
+    ]
+]
 
 
-def _match_words(text: str) -> set[str]:
-    """Content words, with British/American spellings and plurals folded together."""
-    words = set()
-    for word in re.findall(r"[a-z]+", normalise_text(text).lower().replace("'s", "")):
-        if word in _STOPWORDS:
-            continue
-        word = _AMERICAN.get(word, word)
-        word = re.sub(r"([iy])z(e|es|ed|ing|ation|ations)$", r"\1s\2", word)  # organization
-        word = re.sub(r"(?<=..)ies$", "y", word)  # policies
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
-    return words
+def plain_layout(layout: str) -> str:
+    return _PLAIN_LAYOUTS.get(layout, PLAIN)
 
 
-def _text_similarity(a: str, b: str) -> float:
-    words_a, words_b = _match_words(a), _match_words(b)
-    if not words_a or not words_b:
-        return 0.0
-    return 2 * len(words_a & words_b) / (len(words_a) + len(words_b))
+def score(doc: Doc) -> Score:
+    return score_cues(doc.raw, _CUES)
 
 
-def criteria_match_score(unit: ParsedUnit, existing: dict[str, str]) -> float:
-    """How well ``unit``'s criteria match an existing unit's {number: text}, from 0 to 1.
-
-    Used to find the unit a code-less guidance document or checklist belongs to.  Every number
-    in either set counts; a number only one side has scores 0, a shared number scores the word
-    overlap of the two texts, so wrapped lines and spelling variants still match well.
-    """
-    parsed = {crit.number: crit.text for outcome in unit.outcomes for crit in outcome.criteria}
-    theirs = {}
-    for number, text in existing.items():
-        match = _match_criterion(str(number).strip())
-        theirs[match[0] if match else str(number).strip()] = text
-    numbers = set(parsed) | set(theirs)
-    if not parsed or not theirs:
-        return 0.0
-    shared = set(parsed) & set(theirs)
-    return sum(_text_similarity(parsed[n], theirs[n]) for n in shared) / len(numbers)
+def read(doc: Doc) -> Read:
+    result = read_text(doc.raw)
+    warnings = []
+    for warning in result.warnings:
+        match = re.match(r"Line (\d+): (.*)$", warning, re.S)
+        warnings.append((int(match[1]), match[2]) if match else (1, warning))
+    count = sum(unit.criteria_count for unit in result.units)
+    return Read(
+        units=result.units,
+        warnings=warnings,
+        qualification=result.qualification,
+        layout=result.layout,
+        numbered=count,
+        taken=count,
+    )

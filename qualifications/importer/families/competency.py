@@ -1,0 +1,90 @@
+"""Units of competency (training.gov.au and its mirrors).
+
+Elements "1. Title" or "1 . Title"; performance criteria "1.1." with a trailing dot, or lists
+that restart at "1." under each element (read as 1.1, 1.2, … with the printed label kept).
+Range statements, required skills and key competency tables hold no criteria. The unit's code
+is in the title line, a breadcrumb or the URL, never a code quoted in the descriptor.
+"""
+
+import re
+
+from qualifications.importer.extract import Rules
+from qualifications.importer.families.base import (
+    PAGE_FURNITURE,
+    Doc,
+    Read,
+    Score,
+    cue,
+    read_simple,
+    score_cues,
+)
+from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON, UNIT_CONTENT
+from qualifications.importer.metadata import TGA_CODE, read_metadata
+
+NAME = "competency"
+PLAIN = "a unit of competency"
+SCHEME = "training.gov.au"
+
+CUES = [
+    cue(
+        r"elements?\s+and\s+performance\s+criteria",
+        0.4,
+        "an 'Elements and Performance Criteria' heading",
+    ),
+    cue(r"training\.gov\.au|unit\s+of\s+competency", 0.3, "a training.gov.au unit of competency"),
+    cue(r"^\s*\d\s+\.\s+[A-Z]", 0.15, "elements written '1 . Title'"),
+    cue(r"^\s*\d{1,2}\.\d{1,2}\.\s", 0.15, "criteria with a trailing dot"),
+    cue(
+        r"range\s+statement|required\s+skills|key\s+competenc|foundation\s+skills",
+        0.2,
+        "range statements or required skills",
+    ),
+    cue(r"\b[A-Z]{3,6}\d{3,4}[A-Z]?\b", 0.05, "a national unit code"),
+    cue(r"(?:>|\u203a)\s*[A-Z]{3,6}\d{3,4}[A-Z]?\s*$", 0.2, "a breadcrumb ending in a unit code"),
+]
+
+_TITLE_LINE = re.compile(
+    rf"^(?:unit\s+of\s+competency\s*:?\s*)?(?P<code>{TGA_CODE.pattern})\s*[-\u2013:]\s*(?P<title>.+?)"
+    r"(?:\s*\(release\s+\d+\))?$",
+    re.I,
+)
+_CODE_PLACE = re.compile(
+    r"(?:>|\u203a|training/details/|/units?/|[?&]code=)\s*" + TGA_CODE.pattern, re.I
+)
+
+RULES = Rules(
+    restart=True,
+    skip=(
+        *PAGE_FURNITURE,
+        re.compile(r"^elements?\s+describe|^performance\s+criteria\s+describe", re.I),
+        re.compile(
+            r"^(?:element|performance\s+criteria)(?:\s+(?:element|performance\s+criteria))*$", re.I
+        ),
+    ),
+    on=CRITERIA_ON,
+    off=CRITERIA_OFF,
+    content=UNIT_CONTENT,
+)
+
+
+def score(doc: Doc) -> Score:
+    return score_cues(doc.text, CUES)
+
+
+def read(doc: Doc) -> Read:
+    meta = read_metadata(doc.lines, scheme=SCHEME)
+    for line in doc.lines:
+        match = _TITLE_LINE.match(line.text)
+        if match:
+            meta.other_codes.setdefault(SCHEME, match["code"].upper())
+            meta.title = meta.title or match["title"].strip()
+            meta.lines.add(line.number)
+            break
+    if SCHEME not in meta.other_codes:
+        for line in doc.lines:
+            match = _CODE_PLACE.search(line.raw)
+            if match:
+                meta.other_codes[SCHEME] = match[1].upper()
+                meta.lines.add(line.number)
+                break
+    return read_simple(doc, RULES, meta=meta)

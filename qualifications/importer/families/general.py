@@ -1,0 +1,31 @@
+"""The fallback: any numbered hierarchy the document shows, read with low confidence.
+
+Outcome and criterion numbers, letter and number codes (P1, M2, K3), lists that restart and
+criteria inline after bullets: enough to show a document no family fits in the preview, where
+the admin corrects it, rather than refusing it.
+"""
+
+from qualifications.importer.extract import Rules
+from qualifications.importer.families.base import PAGE_FURNITURE, Doc, Read, Score, read_simple
+from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON, UNIT_CONTENT
+
+NAME = "general"
+PLAIN = "numbered lines only (no known layout)"
+
+RULES = Rules(
+    grades=True,
+    restart=True,
+    codes="K|S|PC|KU",
+    skip=PAGE_FURNITURE,
+    on=CRITERIA_ON,
+    off=CRITERIA_OFF,
+    content=UNIT_CONTENT,
+)
+
+
+def score(doc: Doc) -> Score:
+    return Score(0.2, ["no layout family fits well; numbered lines read as they stand"])
+
+
+def read(doc: Doc) -> Read:
+    return read_simple(doc, RULES)
