@@ -92,14 +92,14 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def _render_chunk(sources: list[str], options: dict) -> list[bytes]:
+def _render_chunk(sources: list[str], options: dict, url_fetcher=None) -> list[bytes]:
     """Lay out and write each HTML source of a chunk as a PDF of its own, in this process."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
 
-    fetcher = StaticOnlyFetcher()
+    fetcher = url_fetcher or StaticOnlyFetcher()
     base_url = f"{PRINT_ORIGIN}/"
     pdfs = []
     with _cyclic_gc_paused():
@@ -119,21 +119,26 @@ def _render_chunk(sources: list[str], options: dict) -> list[bytes]:
 
 
 def render_units(
-    jobs: list[tuple[ChecklistDocument, int]], *, tagged: bool = True, variant: str | None = None
+    jobs: list[tuple[ChecklistDocument, int]],
+    *,
+    tagged: bool = True,
+    variant: str | None = None,
+    url_fetcher=None,
 ) -> list[bytes]:
     """The PDF of each (document, unit index), in the order asked: tagged, or untagged to be
     merged, or in a PDF `variant` such as PDF/A.
 
     Large jobs are split into one chunk per core and rendered in forked worker processes:
     they inherit the loaded WeasyPrint and templates, and receive only HTML strings, so they
-    never touch the database.
+    never touch the database. A `url_fetcher` (tests watch what WeasyPrint asks for) keeps the
+    work in this process, where the fetcher can record it.
     """
     sources = [checklist_html(document, index) for document, index in jobs]
     options = {"pdf_variant": variant} if variant else {"pdf_tags": tagged}
     criteria = sum(document.units[index].criteria_count for document, index in jobs)
     workers = min(os.cpu_count() or 1, len(jobs))
-    if workers < 2 or criteria < PARALLEL_MIN_CRITERIA:
-        return _render_chunk(sources, options)
+    if workers < 2 or criteria < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
+        return _render_chunk(sources, options, url_fetcher)
 
     # Chunks of about as many criteria each (jobs may come from several learners' documents).
     weights = [document.units[index].criteria_count for document, index in jobs]
@@ -159,9 +164,9 @@ def render_units(
     return results
 
 
-def render_unit(document: ChecklistDocument, index: int) -> bytes:
+def render_unit(document: ChecklistDocument, index: int, *, url_fetcher=None) -> bytes:
     """Unit `index` of the document alone, as a tagged PDF."""
-    return render_units([(document, index)])[0]
+    return render_units([(document, index)], url_fetcher=url_fetcher)[0]
 
 
 def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") -> bytes:
@@ -228,11 +233,13 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") 
     return out.getvalue()
 
 
-def render_checklist(document: ChecklistDocument) -> bytes:
+def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
     """The whole document as one PDF: tagged when it is one unit, merged when several."""
     if len(document.units) == 1:
-        return render_unit(document, 0)
-    pdfs = render_units([(document, i) for i in range(len(document.units))], tagged=False)
+        return render_unit(document, 0, url_fetcher=url_fetcher)
+    pdfs = render_units(
+        [(document, i) for i in range(len(document.units))], tagged=False, url_fetcher=url_fetcher
+    )
     return merge_pdfs(
         [
             (f"{unit.code} {unit.title}".strip(), pdf)

@@ -312,8 +312,8 @@ def cohort_print_run(*, cohort_print_id: int) -> None:
                 ]
             pdfs, _ = unit_pdfs(jobs)
             for job, pdf in zip(jobs, pdfs, strict=True):
-                unit = job.document.units[job.index]
-                parts.append((f"{job.document.learner_name}: {_outline(unit)}", pdf))
+                # One bookmark per learner, on their first unit.
+                parts.append((job.document.learner_name if job.index == 0 else "", pdf))
             CohortPrint.objects.filter(pk=cohort_print.pk).update(done=start + len(batch))
         pdf = merge_pdfs(
             parts,
