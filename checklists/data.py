@@ -9,7 +9,8 @@ or evidence items: a 39-unit diploma costs what a single unit costs.
 """
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Prefetch
@@ -31,7 +32,22 @@ from qualifications.models import (
 
 # Bump when a template or the stylesheet changes what a PDF looks like: cached PDFs built by an
 # older version are then built again.
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
+
+_DOUBLE_QUOTES = re.compile(r'"([^"]*)"')
+_SINGLE_QUOTES = re.compile(r"(?<![\w'])'([^']*?)'(?!\w)")
+
+
+def curly_quotes(text: str) -> str:
+    """Typographic quotes, as the awarding bodies print them: ‘equality’, “needs”, learner’s.
+
+    The catalogue keeps what its importer read, often straight quotes from a text export.
+    """
+    if "'" not in text and '"' not in text:
+        return text
+    text = _DOUBLE_QUOTES.sub("\u201c\\1\u201d", text)
+    text = _SINGLE_QUOTES.sub("\u2018\\1\u2019", text)
+    return text.replace("'", "\u2019")
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,11 @@ class CriterionRow:
     @property
     def references(self) -> str:
         return ", ".join(item.reference for item in self.evidence)
+
+    @property
+    def titles(self) -> str:
+        """The evidence titles, one a line (the references have a column of their own)."""
+        return "\n".join(item.title for item in self.evidence)
 
     @property
     def methods(self) -> str:
@@ -101,6 +122,7 @@ class Signature:
 class UnitBlock:
     code: str
     title: str
+    unit_id: int | None = None
     is_mandatory: bool = False
     level: int | None = None
     credit_value: int | None = None
@@ -110,6 +132,8 @@ class UnitBlock:
     learner: Signature = field(default_factory=Signature)
     internal_moderator: Signature = field(default_factory=Signature)
     external_moderator: Signature = field(default_factory=Signature)
+    # The first unit of a print carries the form's title block (seed 003 prints it once).
+    opens_document: bool = False
 
     @property
     def criteria_count(self) -> int:
@@ -124,8 +148,10 @@ class ChecklistDocument:
     qualification_title: str = ""
     centre_name: str = ""
     learner_name: str = ""
-    registration_number: str = ""
     is_blank: bool = True
+    # The unit assessment checklist's portfolio reference column and learner signature line,
+    # which the awarding body's form (seed 000) lacks: printed only when asked for.
+    with_extras: bool = False
 
     @property
     def title(self) -> str:
@@ -141,15 +167,40 @@ class ChecklistDocument:
     def criteria_count(self) -> int:
         return sum(unit.criteria_count for unit in self.units)
 
-    def fingerprint(self) -> str:
-        """A digest of everything the PDF would print, with the template version.
+    def _head(self) -> tuple:
+        """What every unit's pages print besides the unit itself."""
+        return (
+            TEMPLATE_VERSION,
+            self.layout.value,
+            self.qualification_number,
+            self.qualification_title,
+            self.centre_name,
+            self.learner_name,
+            self.is_blank,
+            self.with_extras,
+        )
 
-        Two documents with the same fingerprint print the same PDF, so a cached one can be
-        served again. Hashing the content (rather than trusting "last changed" timestamps) also
-        notices deleted links, renamed people and catalogue corrections.
+    def unit_fingerprint(self, index: int) -> str:
+        """A digest of everything unit `index`'s pages print, with the template version.
+
+        Learner, centre, layout, the unit's catalogue text, its evidence, decisions, sign-off
+        and moderation: a change to any of them gives another digest, so the unit is printed
+        again while the other units' PDFs are served from the cache. Hashing the content
+        (rather than "last changed" timestamps) also notices deleted links, renamed people and
+        catalogue corrections. Dataclass reprs are used because they are several times faster
+        than `asdict` and print every field.
         """
-        payload = repr((TEMPLATE_VERSION, asdict(self)))
+        payload = repr((self._head(), self.units[index]))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def fingerprint(self) -> str:
+        """A digest of the whole document: two documents with the same one print the same PDF."""
+        payload = repr((self._head(), self.units))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def single(self, index: int) -> "ChecklistDocument":
+        """The document of unit `index` alone, as its own PDF prints it."""
+        return replace(self, units=[self.units[index]])
 
 
 # Reading the catalogue ------------------------------------------------------------------------
@@ -172,9 +223,9 @@ def _outcomes_by_unit(
     by_unit: dict[int, list[OutcomeBlock]] = {}
     rows: dict[int, CriterionRow] = {}
     for outcome in outcomes:
-        block = OutcomeBlock(number=outcome.number, title=outcome.title)
+        block = OutcomeBlock(number=outcome.number, title=curly_quotes(outcome.title))
         for criterion in outcome.criteria.all():
-            row = CriterionRow(number=criterion.number, text=criterion.text)
+            row = CriterionRow(number=criterion.number, text=curly_quotes(criterion.text))
             block.rows.append(row)
             rows[criterion.pk] = row
         by_unit.setdefault(outcome.unit_id, []).append(block)
@@ -183,8 +234,9 @@ def _outcomes_by_unit(
 
 def _unit_block(unit: Unit, outcomes: list[OutcomeBlock], *, is_mandatory: bool) -> UnitBlock:
     return UnitBlock(
+        unit_id=unit.pk,
         code=unit.code,
-        title=unit.title,
+        title=curly_quotes(unit.title),
         is_mandatory=is_mandatory,
         level=unit.level,
         credit_value=unit.credit_value,
@@ -193,26 +245,41 @@ def _unit_block(unit: Unit, outcomes: list[OutcomeBlock], *, is_mandatory: bool)
     )
 
 
-def blank_for_qualification(qualification: Qualification, layout: Layout) -> ChecklistDocument:
-    """Every unit of the qualification in its order, mandatory ones marked (three queries)."""
-    links = list(
+def _opening(units: list[UnitBlock]) -> list[UnitBlock]:
+    if units:
+        units[0].opens_document = True
+    return units
+
+
+def blank_for_qualification(
+    qualification: Qualification, layout: Layout, *, with_extras: bool = False
+) -> ChecklistDocument:
+    """Every unit of the qualification, the mandatory ones first, each group in its order
+    (three queries)."""
+    links = sorted(
         QualificationUnit.objects.filter(qualification=qualification)
         .select_related("unit", "group")
-        .order_by("position")
+        .order_by("position"),
+        key=lambda link: not link.is_mandatory,
     )
     outcomes, _ = _outcomes_by_unit([link.unit_id for link in links])
     return ChecklistDocument(
         layout=layout,
         qualification_number=qualification.number,
         qualification_title=qualification.title,
-        units=[
-            _unit_block(link.unit, outcomes.get(link.unit_id, []), is_mandatory=link.is_mandatory)
-            for link in links
-        ],
+        with_extras=with_extras,
+        units=_opening(
+            [
+                _unit_block(
+                    link.unit, outcomes.get(link.unit_id, []), is_mandatory=link.is_mandatory
+                )
+                for link in links
+            ]
+        ),
     )
 
 
-def blank_for_unit(unit: Unit, layout: Layout) -> ChecklistDocument:
+def blank_for_unit(unit: Unit, layout: Layout, *, with_extras: bool = False) -> ChecklistDocument:
     """One unit; its qualification is named when the unit belongs to exactly one (three queries)."""
     links = list(
         QualificationUnit.objects.filter(unit=unit).select_related("qualification", "group")[:2]
@@ -223,11 +290,14 @@ def blank_for_unit(unit: Unit, layout: Layout) -> ChecklistDocument:
         layout=layout,
         qualification_number=only.qualification.number if only else "",
         qualification_title=only.qualification.title if only else "",
-        units=[
-            _unit_block(
-                unit, outcomes.get(unit.pk, []), is_mandatory=bool(only and only.is_mandatory)
-            )
-        ],
+        with_extras=with_extras,
+        units=_opening(
+            [
+                _unit_block(
+                    unit, outcomes.get(unit.pk, []), is_mandatory=bool(only and only.is_mandatory)
+                )
+            ]
+        ),
     )
 
 
@@ -261,7 +331,7 @@ def _printed_links(enrolment, unit_ids: list[int]):
 
 
 def filled_for_enrolment(
-    enrolment, layout: Layout, *, unit: Unit | None = None
+    enrolment, layout: Layout, *, unit: Unit | None = None, with_extras: bool = False
 ) -> ChecklistDocument:
     """A learner's checklist: every unit they take, or only `unit`, filled in from their portfolio.
 
@@ -308,9 +378,9 @@ def filled_for_enrolment(
         qualification_title=qualification.title if qualification else "Short course",
         centre_name=enrolment.centre.name,
         learner_name=str(enrolment.learner),
-        registration_number=enrolment.registration_number,
         is_blank=False,
-        units=list(units.values()),
+        with_extras=with_extras,
+        units=_opening(list(units.values())),
     )
 
 

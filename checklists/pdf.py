@@ -1,12 +1,28 @@
-"""Printing a checklist: one `ChecklistDocument` in, the bytes of an A4 PDF out.
+"""Printing a checklist: a `ChecklistDocument` in, the bytes of A4 PDFs out.
 
-WeasyPrint is imported inside the function so that the rest of the site (and its tests) load
+Each unit is laid out as a document of its own, so its pages count from one ("Page 1 of 2"
+within the unit, as centres photocopy one unit at a time) and each unit's PDF can be cached and
+served alone. The units missing from the cache are rendered in worker processes, one chunk of
+units per core: each worker parses the stylesheet once and shares one font configuration across
+its chunk, so 39 units do not pay 39 times for starting up. The unit PDFs are then merged with
+pypdf, which stamps the document's own page numbers in the bottom margin.
+
+Single-unit PDFs are tagged (PDF/UA structure: headings, tables with header cells), so a screen
+reader reads a table as a table. pypdf does not merge structure trees, so a merged print of
+several units is not tagged: the tagged units are offered one by one beside it (see README).
+`render_checklist_archival` writes PDF/A for the EQA bundle and the portable export.
+
+WeasyPrint is imported inside the functions so that the rest of the site (and its tests) load
 without Pango. Every fetch WeasyPrint would make goes through `StaticOnlyFetcher`; the stylesheet
 is handed over as a string, and the fonts are the system's, embedded as subsets.
 """
 
 import gc
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from io import BytesIO
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,13 +35,43 @@ TEMPLATES = {
     Layout.ACHIEVEMENT: "pdf/achievement.html",
     Layout.OUTCOME_RECORD: "pdf/record.html",
 }
+# The titles the awarding bodies' forms print (seeds 000, 003 and 004).
+FORM_TITLES = {
+    Layout.UNIT_ASSESSMENT: "Unit Assessment Checklist",
+    Layout.ACHIEVEMENT: "Learner Unit Achievement Checklist",
+    Layout.OUTCOME_RECORD: "Learning outcomes and assessment criteria",
+}
 STYLESHEET = "pdf/checklist.css"
+ARCHIVAL_VARIANT = "pdf/a-3b"
+# Below this many criteria in all, starting worker processes costs more than it saves.
+PARALLEL_MIN_CRITERIA = 40
 
 
-def checklist_html(document: ChecklistDocument) -> str:
-    """The HTML WeasyPrint lays out; people's text in it is escaped by Django's autoescape."""
+def unit_title(document: ChecklistDocument, index: int) -> str:
+    """The PDF title of unit `index` printed alone, as a file list or a reader's tab shows it."""
+    unit = document.units[index]
+    who = "blank form" if document.is_blank else document.learner_name
+    return f"{FORM_TITLES[document.layout]}: {unit.code} {unit.title} ({who})".replace("  ", " ")
+
+
+def document_title(document: ChecklistDocument) -> str:
+    if len(document.units) == 1:
+        return unit_title(document, 0)
+    who = "blank form" if document.is_blank else document.learner_name
+    return f"{FORM_TITLES[document.layout]}: {document.qualification_title} ({who})"
+
+
+def checklist_html(document: ChecklistDocument, index: int) -> str:
+    """The HTML of unit `index`; people's text in it is escaped by Django's autoescape."""
     return render_to_string(
-        TEMPLATES[document.layout], {"doc": document, "site_name": settings.SITE_NAME}
+        TEMPLATES[document.layout],
+        {
+            "doc": document,
+            "unit": document.units[index],
+            "title": unit_title(document, index),
+            "form_title": FORM_TITLES[document.layout],
+            "site_name": settings.SITE_NAME,
+        },
     )
 
 
@@ -46,8 +92,8 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
-    """The document as a PDF. `url_fetcher` lets tests watch what WeasyPrint asks for."""
+def _render_chunk(sources: list[str], options: dict, url_fetcher=None) -> list[bytes]:
+    """Lay out and write each HTML source of a chunk as a PDF of its own, in this process."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -55,7 +101,7 @@ def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
 
     fetcher = url_fetcher or StaticOnlyFetcher()
     base_url = f"{PRINT_ORIGIN}/"
-    source = checklist_html(document)
+    pdfs = []
     with _cyclic_gc_paused():
         font_config = FontConfiguration()
         stylesheet = CSS(
@@ -64,5 +110,176 @@ def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
             url_fetcher=fetcher,
             font_config=font_config,
         )
-        html = HTML(string=source, base_url=base_url, url_fetcher=fetcher)
-        return html.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+        for source in sources:
+            html = HTML(string=source, base_url=base_url, url_fetcher=fetcher)
+            pdfs.append(
+                html.write_pdf(stylesheets=[stylesheet], font_config=font_config, **options)
+            )
+    return pdfs
+
+
+def render_units(
+    jobs: list[tuple[ChecklistDocument, int]],
+    *,
+    tagged: bool = True,
+    variant: str | None = None,
+    url_fetcher=None,
+) -> list[bytes]:
+    """The PDF of each (document, unit index), in the order asked: tagged, or untagged to be
+    merged, or in a PDF `variant` such as PDF/A.
+
+    Large jobs are split into one chunk per core and rendered in forked worker processes:
+    they inherit the loaded WeasyPrint and templates, and receive only HTML strings, so they
+    never touch the database. A `url_fetcher` (tests watch what WeasyPrint asks for) keeps the
+    work in this process, where the fetcher can record it.
+    """
+    sources = [checklist_html(document, index) for document, index in jobs]
+    options = {"pdf_variant": variant} if variant else {"pdf_tags": tagged}
+    criteria = sum(document.units[index].criteria_count for document, index in jobs)
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers < 2 or criteria < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
+        return _render_chunk(sources, options, url_fetcher)
+
+    # Chunks of about as many criteria each (jobs may come from several learners' documents).
+    weights = [document.units[index].criteria_count for document, index in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -weights[i])
+    chunks: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for i in order:
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(i)
+        loads[lightest] += weights[i] + 5  # + the sign-off blocks
+    chunks = [sorted(chunk) for chunk in chunks if chunk]
+
+    results: list[bytes | None] = [None] * len(jobs)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        futures = [
+            (chunk, pool.submit(_render_chunk, [sources[i] for i in chunk], options))
+            for chunk in chunks
+        ]
+        for chunk, future in futures:
+            for i, pdf in zip(chunk, future.result(), strict=True):
+                results[i] = pdf
+    return results
+
+
+def render_unit(document: ChecklistDocument, index: int, *, url_fetcher=None) -> bytes:
+    """Unit `index` of the document alone, as a tagged PDF."""
+    return render_units([(document, index)], url_fetcher=url_fetcher)[0]
+
+
+def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") -> bytes:
+    """Join the PDFs (with a bookmark each) into one, its pages numbered in the bottom margin.
+
+    Each part keeps its own "Page X of Y"; "Document page N of M" is stamped in the middle of
+    the bottom margin, which the stylesheet leaves free. Identical objects (the colour profile,
+    equal font programs) are kept once.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    for outline, pdf in parts:
+        writer.append(PdfReader(BytesIO(pdf)), outline_item=outline or None, import_outline=False)
+
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    # The page's own content streams are left as they are (decoding and re-encoding them
+    # costs more than the whole merge): one shared "q" before them and a stamp after a "Q",
+    # so that no graphics state the page leaves changes the stamp.
+    save = DecodedStreamObject()
+    save.set_data(b"q\n")
+    save = writer._add_object(save)
+    total = len(writer.pages)
+    for number, page in enumerate(writer.pages, start=1):
+        text = f"Document page {number} of {total}"
+        # Helvetica at 7 pt: digits are 0.556 em wide, these words about 0.5 em on average.
+        digits = sum(c.isdigit() for c in text)
+        width = 7 * (0.556 * digits + 0.5 * (len(text) - digits))
+        x = (float(page.mediabox.width) - width) / 2
+        stamp = DecodedStreamObject()
+        # An artifact: the number belongs to this print, not to the form's content.
+        stamp.set_data(
+            b"\nQ /Artifact BMC q 0.2 g BT /DocPage 7 Tf "
+            + f"{x:.1f} 22 Td ({text}) Tj ET Q EMC".encode()
+        )
+        resources = page[NameObject("/Resources")].get_object()
+        fonts = resources[NameObject("/Font")].get_object()
+        fonts[NameObject("/DocPage")] = font
+        contents = page.raw_get(NameObject("/Contents"))
+        target = contents.get_object()
+        own = list(target) if isinstance(target, ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([save, *own, writer._add_object(stamp)])
+
+    writer.add_metadata({"/Title": title, **({"/Author": author} if author else {})})
+    writer.root_object[NameObject("/Lang")] = TextStringObject("en-GB")
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
+    """The whole document as one PDF: tagged when it is one unit, merged when several."""
+    if len(document.units) == 1:
+        return render_unit(document, 0, url_fetcher=url_fetcher)
+    pdfs = render_units(
+        [(document, i) for i in range(len(document.units))], tagged=False, url_fetcher=url_fetcher
+    )
+    return merge_pdfs(
+        [
+            (f"{unit.code} {unit.title}".strip(), pdf)
+            for unit, pdf in zip(document.units, pdfs, strict=True)
+        ],
+        title=document_title(document),
+        author=document.centre_name,
+    )
+
+
+def render_checklist_archival(document: ChecklistDocument) -> bytes:
+    """The whole document as one PDF/A-3b file, for the EQA bundle and the portable export.
+
+    Laid out unit by unit (each numbering its own pages) and written as one WeasyPrint
+    document, so the archival file is a single conforming PDF/A with fonts embedded once; it
+    carries no document page numbers (they are stamped by pypdf, which would break PDF/A).
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher()
+    base_url = f"{PRINT_ORIGIN}/"
+    options = {"pdf_variant": ARCHIVAL_VARIANT}
+    with _cyclic_gc_paused():
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=render_to_string(STYLESHEET),
+            base_url=base_url,
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        rendered = [
+            HTML(
+                string=checklist_html(document, index), base_url=base_url, url_fetcher=fetcher
+            ).render(stylesheets=[stylesheet], font_config=font_config, **options)
+            for index in range(len(document.units))
+        ]
+        pages = [page for part in rendered for page in part.pages]
+        whole = rendered[0].copy(pages)
+        whole.metadata.title = document_title(document)
+        return whole.write_pdf(**options)

@@ -1,10 +1,12 @@
 """Printing checklists: one person's PDF at once (from the cache when nothing changed), and a
 whole cohort's in the background."""
 
+import contextlib
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
-from io import BytesIO
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -22,7 +24,7 @@ from checklists.data import (
 )
 from checklists.enums import CohortPrintStatus, Layout
 from checklists.models import CachedChecklist, CohortPrint
-from checklists.pdf import render_checklist
+from checklists.pdf import document_title, merge_pdfs, render_checklist_archival, render_units
 from portfolios.models import Enrolment
 from qualifications.models import Qualification, Unit
 
@@ -44,17 +46,36 @@ def _filename(*parts: str) -> str:
     return "-".join(filter(None, safe.split("-"))).lower()[:120] + ".pdf"
 
 
+UNIT_CACHE = "checklists/units"
+# Cached PDFs not used for this many days are deleted by the daily prune.
+CACHE_DAYS = 30
+
+
+def _read_file(name: str) -> bytes | None:
+    try:
+        with default_storage.open(name, "rb") as file:
+            pdf = file.read()
+    except (FileNotFoundError, OSError):
+        return None
+    _touch(name)
+    return pdf
+
+
+def _touch(name: str) -> None:
+    """Mark a cached file as used, so the daily prune keeps it (local storage only)."""
+    with contextlib.suppress(NotImplementedError, OSError):
+        os.utime(default_storage.path(name))
+
+
 def _read_cached(key: str, fingerprint: str) -> bytes | None:
     cached = CachedChecklist.objects.filter(key=key, fingerprint=fingerprint).first()
     if cached is None:
         return None
-    try:
-        with cached.pdf.open("rb") as file:
-            return file.read()
-    except OSError:
-        # The file went (storage cleaned by hand): build it again.
+    pdf = _read_file(cached.pdf.name)
+    if pdf is None:
+        # The file went (storage cleaned by hand, or pruned): build it again.
         logger.warning("Cached checklist %s has lost its file; printing it again.", key)
-        return None
+    return pdf
 
 
 def _store_cached(*, key: str, fingerprint: str, pdf: bytes, enrolment: Enrolment | None) -> None:
@@ -86,48 +107,123 @@ def _store_cached(*, key: str, fingerprint: str, pdf: bytes, enrolment: Enrolmen
         transaction.on_commit(lambda: default_storage.delete(old_name))
 
 
+@dataclass(frozen=True)
+class UnitJob:
+    """Unit `index` of `document`, cached in the folder of `owner` (a learner or blank forms)."""
+
+    document: ChecklistDocument
+    index: int
+    owner: str
+    tagged: bool
+
+    @property
+    def name(self) -> str:
+        # The fingerprint covers everything the unit prints, so the file is named by it: a
+        # changed unit gets a new file and the others are found again as they are.
+        suffix = "-tagged" if self.tagged else ""
+        return f"{UNIT_CACHE}/{self.owner}/{self.document.unit_fingerprint(self.index)}{suffix}.pdf"
+
+
+def _owner(enrolment: Enrolment | None) -> str:
+    return f"enrolment-{enrolment.pk}" if enrolment is not None else "blank"
+
+
+def unit_pdfs(jobs: list[UnitJob]) -> tuple[list[bytes], int]:
+    """Each job's PDF, from the unit cache or printed, and how many were printed.
+
+    Every missing unit is printed in one pass (`render_units`: one chunk of units per core),
+    so a changed decision costs one unit's render and the rest come from the cache.
+    """
+    pdfs = [_read_file(job.name) for job in jobs]
+    missing = [i for i, pdf in enumerate(pdfs) if pdf is None]
+    for tagged in (True, False):
+        todo = [i for i in missing if jobs[i].tagged is tagged]
+        if not todo:
+            continue
+        rendered = render_units([(jobs[i].document, jobs[i].index) for i in todo], tagged=tagged)
+        for i, pdf in zip(todo, rendered, strict=True):
+            pdfs[i] = pdf
+            _store_file(jobs[i].name, pdf)
+    return pdfs, len(missing)
+
+
+def _store_file(name: str, pdf: bytes) -> None:
+    stored = default_storage.save(name, ContentFile(pdf))
+    if stored != name:
+        # Printed at the same moment by someone else, who stored the same bytes first.
+        default_storage.delete(stored)
+
+
 def checklist_print(
     *, document: ChecklistDocument, key: str, filename: str, enrolment: Enrolment | None = None
 ) -> PrintedChecklist:
-    """The document as a PDF: the cached one when it prints exactly this, else a new one."""
+    """The document as a PDF: the cached one when it prints exactly this, else a new one.
+
+    A single unit is served tagged, straight from the unit cache. Several units are merged
+    from the unit cache (untagged: pypdf cannot merge structure trees, and reading them would
+    cost more than the merge), and the merged file is kept too, so that an unchanged print
+    costs one read.
+    """
+    cache_prune_schedule()
+    title = document_title(document)
+    owner = _owner(enrolment)
+    if len(document.units) == 1:
+        (pdf,), printed = unit_pdfs([UnitJob(document, 0, owner, tagged=True)])
+        return PrintedChecklist(pdf=pdf, title=title, filename=filename, from_cache=not printed)
     fingerprint = document.fingerprint()
     pdf = _read_cached(key, fingerprint)
     from_cache = pdf is not None
     if pdf is None:
-        pdf = render_checklist(document)
+        jobs = [UnitJob(document, i, owner, tagged=False) for i in range(len(document.units))]
+        parts, _ = unit_pdfs(jobs)
+        pdf = merge_pdfs(
+            [(_outline(unit), part) for unit, part in zip(document.units, parts, strict=True)],
+            title=title,
+            author=document.centre_name,
+        )
         _store_cached(key=key, fingerprint=fingerprint, pdf=pdf, enrolment=enrolment)
-    return PrintedChecklist(pdf=pdf, title=document.title, filename=filename, from_cache=from_cache)
+    return PrintedChecklist(pdf=pdf, title=title, filename=filename, from_cache=from_cache)
+
+
+def _outline(unit) -> str:
+    return f"{unit.code} {unit.title}".strip()
 
 
 def enrolment_checklist_print(
-    *, enrolment: Enrolment, layout: Layout, unit: Unit | None = None
+    *, enrolment: Enrolment, layout: Layout, unit: Unit | None = None, with_extras: bool = False
 ) -> PrintedChecklist:
     """A learner's checklist, filled in: every unit they take, or one."""
     if unit is not None:
         scope, name = unit.slug, unit.code or unit.slug
     else:
         scope, name = "all", enrolment.qualification.number if enrolment.qualification_id else ""
+    extras = ":extras" if with_extras else ""
     return checklist_print(
-        document=filled_for_enrolment(enrolment, layout, unit=unit),
-        key=f"enrolment:{enrolment.pk}:{layout.value}:{scope}",
+        document=filled_for_enrolment(enrolment, layout, unit=unit, with_extras=with_extras),
+        key=f"enrolment:{enrolment.pk}:{layout.value}{extras}:{scope}",
         filename=_filename(layout.value, str(enrolment.learner), name),
         enrolment=enrolment,
     )
 
 
 def blank_checklist_print(
-    *, layout: Layout, qualification: Qualification | None = None, unit: Unit | None = None
+    *,
+    layout: Layout,
+    qualification: Qualification | None = None,
+    unit: Unit | None = None,
+    with_extras: bool = False,
 ) -> PrintedChecklist:
-    """A blank form for paper: a whole qualification, or one unit."""
+    """A blank form for paper: a whole qualification (mandatory units first), or one unit."""
     if (qualification is None) == (unit is None):
         raise ValueError("Print a blank form of a qualification or of a unit.")
+    extras = ":extras" if with_extras else ""
     if qualification is not None:
-        document = blank_for_qualification(qualification, layout)
-        key = f"blank:qualification:{qualification.pk}:{layout.value}"
+        document = blank_for_qualification(qualification, layout, with_extras=with_extras)
+        key = f"blank:qualification:{qualification.pk}:{layout.value}{extras}"
         name = qualification.number
     else:
-        document = blank_for_unit(unit, layout)
-        key = f"blank:unit:{unit.pk}:{layout.value}"
+        document = blank_for_unit(unit, layout, with_extras=with_extras)
+        key = f"blank:unit:{unit.pk}:{layout.value}{extras}"
         name = unit.code or unit.slug
     return checklist_print(
         document=document, key=key, filename=_filename(layout.value, "blank", name)
@@ -172,30 +268,16 @@ def cohort_print_start(
     return cohort_print
 
 
-def _merge(cohort_print: CohortPrint, printed: list[tuple[str, bytes]]) -> tuple[bytes, int]:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
-
-    writer = PdfWriter()
-    for learner_name, pdf in printed:
-        writer.append(PdfReader(BytesIO(pdf)), outline_item=learner_name, import_outline=True)
-    writer.add_metadata(
-        {
-            "/Title": f"{Layout(cohort_print.layout).label}: {cohort_print.qualification}, "
-            f"{cohort_print.centre.name} (all learners)",
-            "/Author": cohort_print.centre.name,
-        }
-    )
-    writer.root_object[NameObject("/Lang")] = TextStringObject("en-GB")
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
+# Learners whose missing units are printed in one parallel pass before `done` moves on.
+COHORT_BATCH = 10
 
 
 def cohort_print_run(*, cohort_print_id: int) -> None:
-    """Print each learner's checklist (cached ones are reused), merge them, keep the file.
+    """Print each learner's checklist from the unit cache, merge them, keep the file.
 
-    `done` is saved after each learner, so the page can show how far it has got.
+    The units missing from the cache are printed a batch of learners at a time, in one
+    parallel pass per batch (one chunk per core), and `done` is saved after each batch, so
+    the page can show how far it has got.
     """
     cohort_print = CohortPrint.objects.select_related("centre", "qualification").get(
         pk=cohort_print_id
@@ -217,13 +299,29 @@ def cohort_print_run(*, cohort_print_id: int) -> None:
         done=0,
     )
     try:
-        printed = []
         layout = Layout(cohort_print.layout)
-        for number, enrolment in enumerate(enrolments, start=1):
-            checklist = enrolment_checklist_print(enrolment=enrolment, layout=layout)
-            printed.append((str(enrolment.learner), checklist.pdf))
-            CohortPrint.objects.filter(pk=cohort_print.pk).update(done=number)
-        pdf, pages = _merge(cohort_print, printed)
+        parts = []
+        for start in range(0, len(enrolments), COHORT_BATCH):
+            batch = enrolments[start : start + COHORT_BATCH]
+            jobs = []
+            for enrolment in batch:
+                document = filled_for_enrolment(enrolment, layout)
+                jobs += [
+                    UnitJob(document, i, _owner(enrolment), tagged=False)
+                    for i in range(len(document.units))
+                ]
+            pdfs, _ = unit_pdfs(jobs)
+            for job, pdf in zip(jobs, pdfs, strict=True):
+                # One bookmark per learner, on their first unit.
+                parts.append((job.document.learner_name if job.index == 0 else "", pdf))
+            CohortPrint.objects.filter(pk=cohort_print.pk).update(done=start + len(batch))
+        pdf = merge_pdfs(
+            parts,
+            title=f"{Layout(cohort_print.layout).label}: {cohort_print.qualification}, "
+            f"{cohort_print.centre.name} (all learners)",
+            author=cohort_print.centre.name,
+        )
+        pages = pdf_page_count(pdf)
         name = default_storage.save(
             f"checklists/cohorts/cohort-{cohort_print.pk}.pdf", ContentFile(pdf)
         )
@@ -237,3 +335,107 @@ def cohort_print_run(*, cohort_print_id: int) -> None:
     CohortPrint.objects.filter(pk=cohort_print.pk).update(
         status=CohortPrintStatus.DONE, pdf=name, pages=pages, finished_at=timezone.now()
     )
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(pdf)).pages)
+
+
+# Archival copies --------------------------------------------------------------------------------
+
+
+def enrolment_checklist_archival(
+    *, enrolment: Enrolment, layout: Layout = Layout.ACHIEVEMENT, unit_ids=None
+) -> bytes:
+    """A learner's filled checklist as PDF/A, for the EQA bundle and the portable export.
+
+    With `unit_ids`, only those units (an external moderator granted only some of them).
+    """
+    document = filled_for_enrolment(enrolment, layout)
+    if unit_ids is not None:
+        wanted = set(unit_ids)
+        document.units = [unit for unit in document.units if unit.unit_id in wanted]
+        if document.units:
+            document.units[0].opens_document = True
+    return render_checklist_archival(document)
+
+
+# Pruning the cache ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    unit_files: int
+    merged: int
+
+
+def checklist_cache_prune(*, days: int = CACHE_DAYS, now: datetime | None = None) -> PruneReport:
+    """Delete the cached PDFs nobody has used for `days` days, and those of enrolments that
+    are gone. A unit's file is touched whenever it is served, so what is in use stays."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    live = set(Enrolment.objects.values_list("pk", flat=True))
+    unit_files = 0
+    try:
+        owners, _ = default_storage.listdir(UNIT_CACHE)
+    except FileNotFoundError:
+        owners = []
+    for owner in owners:
+        folder = f"{UNIT_CACHE}/{owner}"
+        gone = owner.startswith("enrolment-") and int(owner.removeprefix("enrolment-")) not in live
+        for name in default_storage.listdir(folder)[1]:
+            path = f"{folder}/{name}"
+            if gone or default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                unit_files += 1
+    stale = list(CachedChecklist.objects.filter(built_at__lt=cutoff))
+    for cached in stale:
+        default_storage.delete(cached.pdf.name)
+    CachedChecklist.objects.filter(pk__in=[c.pk for c in stale]).delete()
+    return PruneReport(unit_files=unit_files, merged=len(stale))
+
+
+_prune_checked_on = None
+
+
+def cache_prune_schedule(*, force: bool = False) -> bool:
+    """Make sure the daily prune is queued in the task worker; True if it queued it now.
+
+    Checked at most once a day per process. The prune task queues its own next run, so this
+    only starts the chain (on a new database, or after the queue was cleared). Backends that
+    cannot defer a task (the immediate one of the tests) have no daily run.
+    """
+    global _prune_checked_on
+    today = timezone.localdate()
+    if not force and _prune_checked_on == today:
+        return False
+    _prune_checked_on = today
+
+    from django_tasks import default_task_backend
+
+    from checklists.tasks import prune_cache
+
+    if not default_task_backend.supports_defer:
+        return False
+    if not force and _prune_is_queued(prune_cache):
+        return False
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    run_after = timezone.make_aware(datetime.combine(tomorrow, time(3, 0)))
+    prune_cache.using(run_after=run_after).enqueue()
+    return True
+
+
+def _prune_is_queued(prune_cache) -> bool:
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:
+        return False
+    from django_tasks import TaskResultStatus
+
+    return DBTaskResult.objects.filter(
+        task_path=prune_cache.module_path, status=TaskResultStatus.READY
+    ).exists()

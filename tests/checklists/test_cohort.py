@@ -72,7 +72,7 @@ def test_admin_starts_a_cohort_print_and_downloads_one_merged_pdf(
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
     text = pdf_text(pdf)
     assert "AliceArcher" in text and "DoraDunn" in text
-    assert "E001Welcomedesklog" in text
+    assert "WelcomedesklogE001" in text
 
 
 def test_withdrawn_learners_are_left_out(client, cohort, centre, catalogue, centre_admin):

@@ -141,17 +141,28 @@ def test_assessment_form_prints_met_dates_feedback_and_signatures(
     assessed, enrolment, centre_admin
 ):
     text = pdf_text(render_checklist(document(enrolment, centre_admin, Layout.UNIT_ASSESSMENT)))
-    assert "Met12/03/2026" in text
-    assert "Notyetmet13/03/2026" in text
-    assert "Tutor:Addawitnessstatement." in text
+    # The seed's columns: the criterion, then Date, then Met.
+    assert "12/03/2026Met" in text
+    assert "Tutor:Addawitnessstatement.13/03/2026Notyetmet" in text
     assert "Bothcriteriametwithclearevidence." in text
     assert (
-        f"Name:BobBakerSignature:signedelectronicallyDate:{stamp(assessed['sign_off'].signed_at)}"
-        in text
+        "TutorName,SignatureandDate"
+        f"BobBaker,signedelectronically,{stamp(assessed['sign_off'].signed_at)}" in text
     )
-    assert "Thankyouforthefeedback." in text
-    assert "Name:AliceArcher" in text
-    assert stamp(assessed["acknowledgement"].acknowledged_at) in text
+    assert "LearnerCommentThankyouforthefeedback." in text
+    # The learner's signature line is an option the form lacks, off by default.
+    assert "Name:AliceArcher" not in text
+    with_extras = filled_for_enrolment(
+        get_enrolment_for_user(centre_admin, enrolment.pk),
+        Layout.UNIT_ASSESSMENT,
+        with_extras=True,
+    )
+    text = pdf_text(render_checklist(with_extras))
+    assert (
+        "Name:AliceArcherSignature:signedelectronicallyDate:"
+        f"{stamp(assessed['acknowledgement'].acknowledged_at)}" in text
+    )
+    assert "Portfolioreference" in text
 
 
 def test_achievement_form_prints_the_moderators_blocks(assessed, enrolment, centre_admin):
@@ -182,7 +193,10 @@ def test_record_form_prints_learner_assessor_and_verifier_signatures(
         f"Assessorsignature:signedelectronicallybyBobBakerDate:"
         f"{stamp(assessed['sign_off'].signed_at)}" in text
     )
-    assert "Internalverifiersignature(ifsampled):signedelectronicallybyIvyInman" in text
+    assert (
+        "Internalverifiersignature:(ifsampled)signedelectronicallybyIvyInmanDate:"
+        f"{stamp(assessed['internal'].signed_at)}" in text
+    )
 
 
 def test_a_referral_shows_on_the_form(assessed, enrolment, catalogue, named_moderators):

@@ -99,7 +99,7 @@ def test_people_who_may_open_the_portfolio_print_it(client, people, portfolio, e
     client.force_login(people[role])
     response = client.get(enrolment_url(enrolment))
     text = assert_pdf(response)
-    assert "AliceArcher" in text and "E001Welcomedesklog" in text
+    assert "AliceArcher" in text and "WelcomedesklogE001" in text
     assert response["Content-Disposition"] == (
         'inline; filename="achievement-alice-archer-600-0001-1.pdf"'
     )
