@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Centre, Membership, User
+from accounts.models import Centre, Membership, Notification, User
+from audit.admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,3 +28,9 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "is_active", "centre"]
     search_fields = ["user__username", "user__last_name", "centre__name"]
     autocomplete_fields = ["user", "centre"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "message", "created_at", "read_at"]
+    list_select_related = ["recipient"]

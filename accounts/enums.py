@@ -11,3 +11,13 @@ class Role(models.TextChoices):
 
 # Roles whose holders judge or sample other people's work.
 ASSESSING_ROLES = frozenset({Role.TUTOR, Role.INTERNAL_MODERATOR, Role.EXTERNAL_MODERATOR})
+
+
+class NotificationKind(models.TextChoices):
+    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
+    DECIDED = "decided", "Criteria decided"
+    SIGNED = "signed", "Unit signed off"
+    ACKNOWLEDGED = "acknowledged", "Sign-off acknowledged"
+    REFERRED = "referred", "Referred back"
+    AGREED = "agreed", "Sample agreed"
+    GRANTED = "granted", "External moderation access"

@@ -3,10 +3,7 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("dashboard/<int:pk>/", views.role_dashboard, name="role_dashboard"),
     path("centres/<int:pk>/", views.centre_detail, name="centre_detail"),
-    path("centres/<int:pk>/dashboard/", views.centre_dashboard, name="centre_dashboard"),
     path("centres/<int:pk>/people/add/", views.person_add, name="person_add"),
     path("centres/<int:pk>/people/<int:person_pk>/", views.person_detail, name="person_detail"),
     path(

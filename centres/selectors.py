@@ -79,7 +79,7 @@ def _last_activity(enrolment_ids) -> dict[int, datetime.datetime]:
 def _waiting(enrolment_ids) -> Counter:
     return Counter(
         Evidence.objects.awaiting_assessment()
-        .filter(enrolment_id__in=enrolment_ids, superseded_by__isnull=True)
+        .filter(enrolment_id__in=enrolment_ids)
         .values_list("enrolment_id", flat=True)
     )
 
@@ -166,7 +166,7 @@ def centre_report(centre, *, today=None) -> CentreReport:
     waiting_days = [
         (now - submitted).days
         for submitted in Evidence.objects.awaiting_assessment()
-        .filter(enrolment__centre=centre, superseded_by__isnull=True)
+        .filter(enrolment__centre=centre)
         .values_list("submitted_at", flat=True)
     ]
     plans = SamplingPlan.objects.filter(centre=centre).select_related("tutor", "qualification")

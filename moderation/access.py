@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
+from accounts.models import Notification
 from accounts.permissions import is_member
 from moderation import permissions
-from moderation.models import Notification, SamplingPlan
+from moderation.models import SamplingPlan
 from portfolios import permissions as portfolio_permissions
 from portfolios import selectors as portfolio_selectors
 from portfolios.models import Enrolment, EqaGrant, Evidence
@@ -69,19 +70,6 @@ def get_unit_for_user(user, enrolment, unit_pk: int) -> Unit:
         raise Http404("No such unit in this portfolio, or nothing you have access to.")
     portfolio_selectors.log_if_granted(user, enrolment, "unit record", unit.pk)
     return unit
-
-
-def granted_unit_ids(user, enrolment) -> set[int] | None:
-    """The units of the enrolment this person may see: None for all of them (everyone who
-    sees it by role, or a grant that names no units), else the units their grants name."""
-    if portfolio_permissions.sees_whole_enrolment(user, enrolment):
-        return None
-    units = set()
-    for grant in portfolio_permissions.eqa_grants_covering(user, enrolment):
-        if not grant.unit_ids:
-            return None
-        units |= grant.unit_ids
-    return units
 
 
 def get_evidence_for_assessment(user, pk: int) -> Evidence:

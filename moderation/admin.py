@@ -4,7 +4,7 @@ audit trail and the access log are append-only (the models refuse changes as wel
 from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
-from moderation.models import Notification, Sample, SampleDecision, SamplingPlan
+from moderation.models import Sample, SampleDecision, SamplingPlan
 
 
 @admin.register(Sample)
@@ -25,9 +25,3 @@ class SampleDecisionAdmin(ReadOnlyAdmin):
 class SamplingPlanAdmin(ReadOnlyAdmin):
     list_display = ["tutor", "qualification", "centre", "learner_rate", "unit_rate"]
     list_select_related = ["tutor", "qualification", "centre"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["recipient", "kind", "message", "created_at", "read_at"]
-    list_select_related = ["recipient"]

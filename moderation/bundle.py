@@ -17,9 +17,10 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import timezone
 
-from audit.models import AuditHead
+from audit.chain import chain_head
 from moderation.models import SampleDecision
 from portal.spreadsheets import escape_formula
+from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
     DecisionEvidence,
@@ -29,6 +30,7 @@ from portfolios.models import (
     SignOffAcknowledgement,
     UnitSignOff,
 )
+from portfolios.state import effective_outcome
 from portfolios.uploads import clean_display_name, open_stored
 
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -53,6 +55,15 @@ def _unit(unit) -> str:
     return unit.code or unit.title
 
 
+def _standing(decision) -> str:
+    """How the record counts a decision now (`portfolios.state`)."""
+    if getattr(decision, "superseded_by", None) is not None:
+        return "superseded"
+    return DecisionOutcome(
+        effective_outcome(decision.outcome, reopened=decision.reopened)
+    ).label + (" (reopened by a referral)" if decision.reopened else "")
+
+
 def bundle_filename(enrolment) -> str:
     learner = clean_display_name(str(enrolment.learner)).replace(" ", "-")
     return f"eqa-bundle-{learner}-{enrolment.pk}-{timezone.localdate():%Y%m%d}.zip"
@@ -64,8 +75,9 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
     With `unit_ids` (an external moderator granted only some units) it holds only those units'
     record, and only the evidence mapped to them.
     """
-    evidence = Evidence.objects.filter(enrolment=enrolment, submitted_at__isnull=False)
-    decisions = CriterionDecision.objects.filter(enrolment=enrolment)
+    # Drafts are the learner's own until submitted: no bundle holds them.
+    evidence = Evidence.objects.submitted().with_state().filter(enrolment=enrolment)
+    decisions = CriterionDecision.objects.filter(enrolment=enrolment).with_reopened()
     sign_offs = UnitSignOff.objects.filter(enrolment=enrolment)
     sample_decisions = SampleDecision.objects.filter(sample__enrolment=enrolment)
     linked = EvidenceCriterion.objects.all()
@@ -90,7 +102,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
         files_by_evidence[f.evidence_id].append(f)
     references = {e.pk: e.reference for e in evidence}
     decisions = list(
-        decisions.select_related("criterion", "unit", "decided_by").order_by(
+        decisions.select_related("criterion", "unit", "decided_by", "superseded_by").order_by(
             "unit_id", "criterion__sort_key", "decided_at", "pk"
         )
     )
@@ -109,7 +121,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
         .prefetch_related("reopening__reopened_criteria__decision__criterion")
         .order_by("sample__unit_id", "sample__kind", "signed_at", "pk")
     )
-    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = chain_head()
 
     # Returned open for the response to stream and close; not a `with` block on purpose.
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
@@ -142,6 +154,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "; ".join(links[e.pk]),
                     e.workplace_location,
                     e.supersedes.reference if e.supersedes_id else "",
+                    e.state.label,
                     "; ".join(names),
                     "; ".join(f.sha256 for f in files_by_evidence[e.pk]),
                 ]
@@ -160,6 +173,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "Criteria",
                     "Kept in the workplace at",
                     "Corrects",
+                    "State",
                     "Files",
                     "SHA-256 of the files",
                 ],
@@ -180,6 +194,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                         "; ".join(sorted(decision_evidence[d.pk])),
                         d.supersedes_id or "",
                         d.pk,
+                        _standing(d),
                     ]
                     for d in decisions
                 ],
@@ -193,7 +208,8 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "Feedback",
                     "Evidence",
                     "Supersedes decision",
-                    "Decision",
+                    "Decision id",
+                    "Standing",
                 ],
             ),
         )
@@ -262,8 +278,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     f"Registration number: {enrolment.registration_number or '-'}",
                     f"Made: {_when(timezone.now())} for {by}",
                     f"Evidence items: {len(evidence)}; files: {len(files)}",
-                    f"Audit chain head: #{head.last_seq if head else 0} "
-                    f"{head.last_hash if head else ''}",
+                    f"Audit chain head: #{head_seq} {head_hash}",
                     "",
                     "index.csv       the submitted evidence by portfolio reference, with criteria",
                     "decisions.csv   every decision of the tutor, oldest first per criterion",

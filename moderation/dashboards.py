@@ -10,10 +10,11 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.enums import Role
+from accounts.models import Notification
 from accounts.permissions import centres_where, has_role
 from audit.models import AccessLogEntry
 from moderation.enums import ModeratorKind, SampleOutcome
-from moderation.models import Notification, SampleDecision
+from moderation.models import SampleDecision
 from moderation.plans import plan_grids, plans_for
 from moderation.record import open_referrals
 from portfolios import permissions as portfolio_permissions
@@ -26,22 +27,22 @@ from portfolios.models import (
     Evidence,
     UnitSignOff,
 )
+from portfolios.state import current_evidence_q
 from qualifications.models import Unit
 
 # ---------------------------------------------------------------- tutors
 
 
 def tutor_queue(user, centre):
-    """Submitted evidence of this tutor's learners at the centre, waiting for a first
-    decision, oldest first. Corrected (superseded) items are left out: the correction is
-    what is judged."""
+    """Current evidence of this tutor's learners at the centre waiting for a first decision,
+    oldest first (`portfolios.state`: an item whose correction is submitted has given way to
+    it)."""
     return (
         Evidence.objects.awaiting_assessment()
         .filter(
             enrolment__centre=centre,
             enrolment__tutor=user,
             enrolment__status=EnrolmentStatus.ACTIVE,
-            superseded_by__isnull=True,
         )
         .select_related("enrolment__learner", "method")
         .annotate(criterion_count=Count("links", distinct=True))
@@ -52,7 +53,8 @@ def tutor_queue(user, centre):
 def unit_progress(enrolment_ids) -> dict[tuple[int, int], dict]:
     """Per (enrolment, unit): criteria, criteria met, whether signed. Three queries."""
     totals = (
-        EnrolmentUnit.objects.filter(enrolment_id__in=enrolment_ids)
+        EnrolmentUnit.objects.current()
+        .filter(enrolment_id__in=enrolment_ids)
         .annotate(n=Count("unit__criteria", distinct=True))
         .values_list("enrolment_id", "unit_id", "n")
     )
@@ -87,11 +89,7 @@ def tutor_overview(user, centre, *, queue_size: int = 10) -> dict:
         .annotate(
             waiting=Count(
                 "evidence",
-                filter=Q(
-                    evidence__submitted_at__isnull=False,
-                    evidence__assessed_at__isnull=True,
-                    evidence__superseded_by__isnull=True,
-                ),
+                filter=current_evidence_q("evidence__") & Q(evidence__assessed_at__isnull=True),
                 distinct=True,
             )
         )
@@ -230,7 +228,8 @@ def eqa_overview(user, centre=None) -> list[GrantView]:
         .order_by("learner__last_name", "learner__first_name", "pk")
     )
     unit_rows = (
-        EnrolmentUnit.objects.filter(enrolment__in=[e.pk for e in enrolments])
+        EnrolmentUnit.objects.current()
+        .filter(enrolment__in=[e.pk for e in enrolments])
         .select_related("unit")
         .order_by("position", "pk")
     )

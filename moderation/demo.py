@@ -37,9 +37,7 @@ NOT_MET_FEEDBACK = [
 def _decide_submitted(enrolment, tutor, rng) -> int:
     """The tutor judges every submitted item: mostly met, now and then not yet met."""
     count = 0
-    for item in Evidence.objects.filter(enrolment=enrolment, submitted_at__isnull=False).order_by(
-        "number"
-    ):
+    for item in Evidence.objects.submitted().filter(enrolment=enrolment).order_by("number"):
         requests = []
         for criterion_id in item.links.values_list("criterion_id", flat=True):
             not_met = rng.random() < 0.2

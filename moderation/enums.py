@@ -34,13 +34,3 @@ class CellState(models.TextChoices):
     DUE = "due", "Due"
     REFERRED = "referred", "Referred back"
     DONE = "done", "Done"
-
-
-class NotificationKind(models.TextChoices):
-    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
-    DECIDED = "decided", "Criteria decided"
-    SIGNED = "signed", "Unit signed off"
-    ACKNOWLEDGED = "acknowledged", "Sign-off acknowledged"
-    REFERRED = "referred", "Referred back"
-    AGREED = "agreed", "Sample agreed"
-    GRANTED = "granted", "External moderation access"

@@ -1,4 +1,4 @@
-"""Sampling plans, moderators' samples and their decisions, and notifications.
+"""Sampling plans, and moderators' samples and their decisions.
 
 Samples and moderators' decisions are append-only (`audit.models.AppendOnlyModel`): a change
 of mind is a new row that supersedes the old one. A referral's effect on the learner's record
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Centre
 from audit.models import AppendOnlyModel, AppendOnlyQuerySet
-from moderation.enums import ModeratorKind, NotificationKind, SampleOutcome, SampleStage
+from moderation.enums import ModeratorKind, SampleOutcome, SampleStage
 from portfolios.models import Enrolment, EqaGrant, ReopenedCriterion, Reopening, UnitSignOff
 from qualifications.models import EvidenceMethod, Qualification, Unit
 
@@ -204,31 +204,3 @@ class SampleDecision(AppendOnlyModel):
     @property
     def is_referral(self) -> bool:
         return self.outcome == SampleOutcome.REFERRED
-
-
-# ---------------------------------------------------------------- notifications
-
-
-class NotificationQuerySet(models.QuerySet):
-    def unread(self):
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(models.Model):
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
-    message = models.CharField(max_length=500)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
-
-    def __str__(self):
-        return self.message

@@ -1,94 +1,12 @@
-"""Telling people what happened: a notification in the app and an e-mail.
+"""What people are told of decisions, sign-offs, samples and grants (sent by
+`accounts.notifications.notify` once the transaction commits)."""
 
-The notification rows are written in the caller's transaction; the e-mails go only once it
-has committed, so nobody is told about a decision that was rolled back.
-"""
-
-import contextlib
-import contextvars
-import logging
-from collections import defaultdict
-from collections.abc import Iterable
-
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.urls import reverse
 
-from accounts.enums import Role
+from accounts.enums import NotificationKind, Role
 from accounts.models import User
-from moderation.enums import NotificationKind
-from moderation.models import Notification
+from accounts.notifications import notify
 from portfolios.enums import DecisionOutcome
-
-logger = logging.getLogger(__name__)
-
-_email_off = contextvars.ContextVar("moderation_notifications_email_off", default=False)
-
-
-@contextlib.contextmanager
-def without_email():
-    """In-app notifications only, no e-mail (the demo data, which nobody reads by e-mail)."""
-    token = _email_off.set(True)
-    try:
-        yield
-    finally:
-        _email_off.reset(token)
-
-
-def _send_emails(messages: list[EmailMessage]) -> None:
-    if not messages:
-        return
-    try:
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("Could not send %d notification e-mail(s)", len(messages))
-
-
-def notify(*, recipients: Iterable[User], kind: NotificationKind, message: str, url: str = ""):
-    """One notification per person (each once), and an e-mail to those with an address."""
-    people = {u.pk: u for u in recipients if u is not None}
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(recipient=u, kind=kind, message=message[:500], url=url)
-            for u in people.values()
-        ]
-    )
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    body = f"{message}\n\n{site}{url}\n" if url else f"{message}\n"
-    emails = [
-        EmailMessage(subject=f"[{settings.SITE_NAME}] {message[:120]}", body=body, to=[u.email])
-        for u in people.values()
-        if u.email and not _email_off.get()
-    ]
-    transaction.on_commit(lambda: _send_emails(emails))
-    return rows
-
-
-def _refs(items) -> str:
-    refs = [e.reference for e in items]
-    return ", ".join(refs[:6]) + (f" and {len(refs) - 6} more" if len(refs) > 6 else "")
-
-
-def notify_evidence_submitted(evidence) -> None:
-    """The tutor hears of newly submitted evidence: one item, or a list (grouped per learner).
-
-    portfolios' `evidence_submit` calls this inside its transaction.
-    """
-    items = [evidence] if not isinstance(evidence, Iterable) else list(evidence)
-    by_enrolment = defaultdict(list)
-    for item in items:
-        by_enrolment[item.enrolment_id].append(item)
-    for group in by_enrolment.values():
-        enrolment = group[0].enrolment
-        count = len(group)
-        notify(
-            recipients=[enrolment.tutor],
-            kind=NotificationKind.EVIDENCE_SUBMITTED,
-            message=f"{enrolment.learner} submitted {count} evidence item"
-            f"{'s' if count != 1 else ''} for assessment: {_refs(group)}.",
-            url=reverse("moderation:tutor_queue"),
-        )
 
 
 def notify_decided(*, enrolment, decisions) -> None:

@@ -16,6 +16,7 @@ from portfolios.models import (
     EvidenceCriterion,
     UnitSignOff,
 )
+from portfolios.state import current_evidence_q
 from qualifications.models import QualificationUnit
 
 # ---------------------------------------------------------------- sampling plans
@@ -64,7 +65,8 @@ def plan_grids(plans) -> list[Grid]:
     enrolment_ids = [e.pk for e in enrolments]
     units_by_enrolment = defaultdict(list)
     for eid, uid in (
-        EnrolmentUnit.objects.filter(enrolment_id__in=enrolment_ids)
+        EnrolmentUnit.objects.current()
+        .filter(enrolment_id__in=enrolment_ids)
         .order_by("position", "pk")
         .values_list("enrolment_id", "unit_id")
     ):
@@ -107,8 +109,8 @@ def plan_grids(plans) -> list[Grid]:
         risky_evidence = list(
             EvidenceCriterion.objects.filter(
                 condition,
+                current_evidence_q("evidence__"),
                 evidence__enrolment_id__in=enrolment_ids,
-                evidence__submitted_at__isnull=False,
             )
             .values_list(
                 "evidence__enrolment_id",

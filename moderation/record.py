@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from audit.models import AuditEntry
 from moderation.enums import ModeratorKind, ReferralState, SampleOutcome
 from moderation.models import Sample, SampleDecision
+from portfolios import permissions as portfolio_permissions
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
@@ -21,6 +22,7 @@ from portfolios.models import (
     SignOffAcknowledgement,
     UnitSignOff,
 )
+from portfolios.state import current_evidence_q
 from qualifications.models import AssessmentCriterion, LearningOutcome, QualificationUnit
 
 # ---------------------------------------------------------------- samples
@@ -162,11 +164,21 @@ class UnitRecord:
         return [s.latest for s in self.samples.values() if s.latest and s.latest.is_referral]
 
 
+def record_for_user(user, enrolment) -> tuple[list[UnitRecord], list["ReferralLine"]]:
+    """The record's units and open referrals this person may see: all of them, or only the
+    units an external moderator's grants open."""
+    unit_ids = portfolio_permissions.granted_unit_ids(user, enrolment)
+    return (
+        enrolment_record(enrolment, unit_ids=unit_ids),
+        open_referrals(enrolment.centre, enrolment=enrolment, unit_ids=unit_ids),
+    )
+
+
 def enrolment_record(enrolment, *, unit_ids=None) -> list[UnitRecord]:
     """The assessment record of the enrolment's units (or of some of them): criteria with
     their decisions and histories, sign-offs with acknowledgements, samples with their
     decisions. Nine queries, whatever the size."""
-    links = EnrolmentUnit.objects.filter(enrolment=enrolment)
+    links = EnrolmentUnit.objects.current().filter(enrolment=enrolment)
     if unit_ids is not None:
         links = links.filter(unit_id__in=unit_ids)
     mandatory = QualificationUnit.objects.filter(
@@ -197,9 +209,8 @@ def enrolment_record(enrolment, *, unit_ids=None) -> list[UnitRecord]:
     )
     evidence_links = list(
         EvidenceCriterion.objects.filter(
+            current_evidence_q("evidence__"),
             evidence__enrolment=enrolment,
-            evidence__submitted_at__isnull=False,
-            evidence__superseded_by__isnull=True,
             criterion__unit_id__in=wanted,
         )
         .select_related("evidence")
@@ -295,10 +306,12 @@ class ReferralLine:
     state: ReferralState
 
 
-def open_referrals(centre, *, tutor=None, enrolment=None, kind=None) -> list[ReferralLine]:
+def open_referrals(
+    centre, *, tutor=None, enrolment=None, kind=None, unit_ids=None
+) -> list[ReferralLine]:
     """Referrals not yet closed by a later decision on their sample, with whether the tutor
-    has acted (signed the unit again, or decided every reopened criterion again). Four
-    queries."""
+    has acted (signed the unit again, or decided every reopened criterion again); only those
+    of `unit_ids` when given (an external moderator's unit-only grant). Four queries."""
     referrals = SampleDecision.objects.latest().filter(
         outcome=SampleOutcome.REFERRED, sample__enrolment__centre=centre
     )
@@ -308,6 +321,8 @@ def open_referrals(centre, *, tutor=None, enrolment=None, kind=None) -> list[Ref
         referrals = referrals.filter(sample__enrolment=enrolment)
     if kind is not None:
         referrals = referrals.filter(sample__kind=kind)
+    if unit_ids is not None:
+        referrals = referrals.filter(sample__unit_id__in=unit_ids)
     referrals = list(
         referrals.select_related(
             "sample__enrolment__learner", "sample__enrolment__tutor", "sample__unit", "decided_by"

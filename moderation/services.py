@@ -20,14 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.enums import Role
-from accounts.models import Centre, User
+from accounts.models import Centre, Notification, User
 from accounts.permissions import has_role
 from audit.chain import audit_record
 from audit.enums import AuditAction
 from audit.models import AccessLogEntry
 from moderation import notifications, permissions
 from moderation.enums import ModeratorKind, SampleOutcome, SampleStage
-from moderation.models import Notification, Sample, SampleDecision, SamplingPlan
+from moderation.models import Sample, SampleDecision, SamplingPlan
 from portfolios import permissions as portfolio_permissions
 from portfolios import record as portfolio_record
 from portfolios import services as portfolio_services

@@ -161,21 +161,11 @@ def _record_context(request, enrolment):
 @login_required
 def enrolment_record(request, pk):
     enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
-    units = moderation_record.enrolment_record(enrolment)
-    if not portfolio_permissions.sees_whole_enrolment(request.user, enrolment):
-        units = [
-            u
-            for u in units
-            if portfolio_permissions.eqa_grant_covers(request.user, enrolment, u.unit)
-        ]
+    units, referrals = moderation_record.record_for_user(request.user, enrolment)
     return render(
         request,
         "moderation/enrolment_record.html",
-        {
-            **_record_context(request, enrolment),
-            "units": units,
-            "referrals": moderation_record.open_referrals(enrolment.centre, enrolment=enrolment),
-        },
+        {**_record_context(request, enrolment), "units": units, "referrals": referrals},
     )
 
 
@@ -402,7 +392,7 @@ def eqa_bundle(request, pk):
     spool = build_bundle(
         enrolment,
         by=request.user,
-        unit_ids=moderation_access.granted_unit_ids(request.user, enrolment),
+        unit_ids=portfolio_permissions.granted_unit_ids(request.user, enrolment),
     )
     response = FileResponse(
         spool,

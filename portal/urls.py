@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import healthz
+from portal import views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -12,5 +13,8 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("checklists/", include("checklists.urls")),
     path("centres/", include("centres.urls")),
+    path("", views.dashboard, name="dashboard"),
+    path("dashboard/<int:pk>/", views.role_dashboard, name="role_dashboard"),
+    path("centres/<int:pk>/dashboard/", views.centre_dashboard, name="centre_dashboard"),
     path("", include("accounts.urls")),
 ]

@@ -19,3 +19,6 @@ class PortfoliosConfig(AppConfig):
             models.ReopeningClosure,
         ):
             register(model)
+        # Drafts change (each change has its entry) and may be deleted; `assessed_at` is
+        # bookkeeping of the decisions, which have entries of their own.
+        register(models.Evidence, exclude=("updated_at", "assessed_at"), deletable=True)

@@ -150,7 +150,9 @@ def _enrolment_unit_ids(enrolment) -> set[int]:
     cached = getattr(enrolment, "_moderation_unit_ids", None)
     if cached is None:
         cached = set(
-            EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit_id", flat=True)
+            EnrolmentUnit.objects.current()
+            .filter(enrolment=enrolment)
+            .values_list("unit_id", flat=True)
         )
         enrolment._moderation_unit_ids = cached
     return cached
@@ -197,6 +199,19 @@ def eqa_grants_covering(user, enrolment, unit=None) -> list:
     if not has_role(user, enrolment.centre_id, Role.EXTERNAL_MODERATOR):
         return []
     return [g for g in current_grants(user) if grant_covers(g, enrolment, unit)]
+
+
+def granted_unit_ids(user, enrolment) -> set[int] | None:
+    """The units of the enrolment this person may see: None for all of them (everyone who
+    sees it by role, or a grant that names no units), else the units their grants name."""
+    if sees_whole_enrolment(user, enrolment):
+        return None
+    units = set()
+    for grant in eqa_grants_covering(user, enrolment):
+        if not grant.unit_ids:
+            return None
+        units |= grant.unit_ids
+    return units
 
 
 def opened_by_grant(user, enrolment) -> bool:

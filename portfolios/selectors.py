@@ -196,7 +196,8 @@ def enrolment_units(enrolment) -> list:
         group__is_mandatory=True,
     )
     rows = (
-        EnrolmentUnit.objects.filter(enrolment=enrolment)
+        EnrolmentUnit.objects.current()
+        .filter(enrolment=enrolment)
         .select_related("unit")
         .annotate(is_mandatory=Exists(mandatory))
         .order_by("position", "pk")
@@ -271,12 +272,15 @@ def evidence_methods_for(user, enrolment):
     return methods.order_by("position", "name")
 
 
-def mapped_criteria(evidence) -> list:
-    """The criteria an item is mapped to, with their units, in display order."""
+def mapped_criteria(user, evidence) -> list:
+    """The criteria an item is mapped to that this person may see (an external moderator with
+    a unit-only grant sees only those units' criteria), with their units, in display order."""
+    criteria = AssessmentCriterion.objects.filter(evidence_links__evidence=evidence)
+    unit_ids = permissions.granted_unit_ids(user, evidence.enrolment)
+    if unit_ids is not None:
+        criteria = criteria.filter(unit_id__in=unit_ids)
     return list(
-        AssessmentCriterion.objects.filter(evidence_links__evidence=evidence)
-        .select_related("unit", "outcome")
-        .order_by("unit__code", "unit_id", "sort_key")
+        criteria.select_related("unit", "outcome").order_by("unit__code", "unit_id", "sort_key")
     )
 
 

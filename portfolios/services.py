@@ -18,7 +18,6 @@ from accounts.models import Centre, User
 from accounts.permissions import has_role
 from audit.chain import audit_record
 from audit.enums import AuditAction
-from moderation.notifications import notify_evidence_submitted
 from portfolios import permissions
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
 from portfolios.models import (
@@ -33,6 +32,7 @@ from portfolios.models import (
     ReopeningClosure,
     UnitSignOff,
 )
+from portfolios.notifications import notify_evidence_submitted
 from portfolios.record import locked_unit_ids
 from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for
@@ -205,6 +205,27 @@ def _delete_after_commit(names: list[str]) -> None:
 # ---------------------------------------------------------------- evidence
 
 
+def _audit_evidence(
+    evidence: Evidence, *, action: AuditAction, by: User, summary: str, deleted=False, **data
+):
+    """The entry of an evidence change: the row's digest, and its files' and criteria's
+    fingerprints, so the item as the tutor judged it can be proved later."""
+    audit_record(
+        action=action,
+        actor=by,
+        enrolment=evidence.enrolment,
+        obj=evidence,
+        deleted=deleted,
+        summary=f"{evidence.reference} {evidence.title}: {summary}",
+        data={
+            "reference": evidence.reference,
+            "files": list(evidence.files.order_by("pk").values_list("name", "sha256")),
+            "criteria": sorted(evidence.links.values_list("criterion_id", flat=True)),
+            **data,
+        },
+    )
+
+
 def _check_content(*, has_files: bool, text: str, workplace_location: str) -> None:
     if not (has_files or text.strip() or workplace_location.strip()):
         raise ValidationError(
@@ -219,26 +240,30 @@ def _check_method(*, user: User, enrolment: Enrolment, method: EvidenceMethod) -
 
 def _check_criteria(enrolment: Enrolment, criteria) -> list[int]:
     ids = sorted({getattr(c, "pk", c) for c in criteria})
+    taken = EnrolmentUnit.objects.current().filter(enrolment=enrolment).values("unit_id")
     allowed = set(
-        AssessmentCriterion.objects.filter(
-            pk__in=ids, unit__enrolment_units__enrolment=enrolment
-        ).values_list("pk", flat=True)
+        AssessmentCriterion.objects.filter(pk__in=ids, unit_id__in=taken).values_list(
+            "pk", flat=True
+        )
     )
     if len(allowed) != len(ids):
         raise ValidationError("Some of the criteria are not in this enrolment's units.")
     return ids
 
 
-def _refuse_signed_units(enrolment: Enrolment, criterion_ids) -> None:
-    """New evidence cannot be mapped into a unit the tutor has signed off (it is locked)."""
+def _locked_units_among(enrolment: Enrolment, criterion_ids) -> str:
+    """The names of the locked units (`portfolios.state`) that these criteria belong to."""
     units = set(
         AssessmentCriterion.objects.filter(pk__in=criterion_ids).values_list("unit_id", flat=True)
     )
-    locked = locked_unit_ids(enrolment) & units
-    if locked:
-        names = ", ".join(
-            str(u) for u in Unit.objects.filter(pk__in=locked).order_by("code", "title")
-        )
+    locked = locked_unit_ids(enrolment, units)
+    return ", ".join(str(u) for u in Unit.objects.filter(pk__in=locked).order_by("code", "title"))
+
+
+def _refuse_signed_units(enrolment: Enrolment, criterion_ids) -> None:
+    """New evidence cannot be mapped into a unit the tutor has signed off (it is locked)."""
+    names = _locked_units_among(enrolment, criterion_ids)
+    if names:
         raise ValidationError(
             f"{names} is signed off and locked; evidence can no longer be mapped to it."
         )
@@ -301,6 +326,18 @@ def evidence_create(
             EvidenceCriterion.objects.bulk_create(
                 [EvidenceCriterion(evidence=evidence, criterion_id=cid) for cid in criterion_ids]
             )
+            if supersedes is None:
+                _audit_evidence(
+                    evidence, action=AuditAction.EVIDENCE_CREATED, by=by, summary="added"
+                )
+            else:
+                _audit_evidence(
+                    evidence,
+                    action=AuditAction.EVIDENCE_CORRECTED,
+                    by=by,
+                    summary=f"correction of {supersedes.reference} started",
+                    supersedes=supersedes.pk,
+                )
     except BaseException:
         delete_stored(s.name for *_, s in stored)
         raise
@@ -360,6 +397,13 @@ def evidence_update(
             if removed:
                 EvidenceFile.objects.filter(pk__in=[f.pk for f in removed]).delete()
                 _delete_after_commit([f.file.name for f in removed])
+            _audit_evidence(
+                locked,
+                action=AuditAction.EVIDENCE_CHANGED,
+                by=by,
+                summary="draft changed",
+                files_removed=[(f.name, f.sha256) for f in removed],
+            )
     except BaseException:
         delete_stored(s.name for *_, s in stored)
         raise
@@ -381,6 +425,15 @@ def evidence_set_criteria(*, evidence: Evidence, by: User, criteria: Iterable) -
             ]
         )
         locked.save(update_fields=["updated_at"])
+        if wanted != current:
+            _audit_evidence(
+                locked,
+                action=AuditAction.EVIDENCE_MAPPED,
+                by=by,
+                summary=f"mapped to {len(wanted)} criteri{'on' if len(wanted) == 1 else 'a'}",
+                added=sorted(wanted - current),
+                removed=sorted(current - wanted),
+            )
     return locked
 
 
@@ -410,6 +463,14 @@ def evidence_submit(*, items: Sequence[Evidence], by: User, declaration_confirme
                 problems.append(
                     f"{item.reference} {item.title} is not mapped to any criterion yet."
                 )
+            elif names := _locked_units_among(
+                item.enrolment, item.links.values_list("criterion_id", flat=True)
+            ):
+                # Mapped while the unit was open; it has been signed off since.
+                problems.append(
+                    f"{item.reference} {item.title} is mapped to {names}, which is signed off "
+                    "and locked: take those criteria off the item before submitting it."
+                )
         if problems:
             raise ValidationError(problems)
         for item in locked:
@@ -418,6 +479,13 @@ def evidence_submit(*, items: Sequence[Evidence], by: User, declaration_confirme
             item.declaration = DECLARATION_TEXT
             item.full_clean()
             item.save(update_fields=["submitted_at", "submitted_by", "declaration", "updated_at"])
+            _audit_evidence(
+                item,
+                action=AuditAction.EVIDENCE_SUBMITTED,
+                by=by,
+                summary="submitted with the learner's declaration",
+                declaration=item.declaration,
+            )
         notify_evidence_submitted(locked)
     return len(locked)
 
@@ -437,6 +505,14 @@ def evidence_delete(*, evidence: Evidence, by: User) -> None:
         if not permissions.can_delete_evidence(by, locked):
             raise ValidationError(f"You cannot delete {locked.reference}.")
         names = list(locked.files.values_list("file", flat=True))
+        # The entry says the row is gone, so `verify_audit` expects it missing from now on.
+        _audit_evidence(
+            locked,
+            action=AuditAction.EVIDENCE_DELETED,
+            by=by,
+            summary="draft deleted",
+            deleted=True,
+        )
         locked.files.all().delete()
         locked.links.all().delete()
         locked.delete()

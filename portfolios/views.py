@@ -360,7 +360,7 @@ def evidence_detail(request, pk):
             "enrolment": evidence.enrolment,
             "state": evidence.state,
             "files": files,
-            "criteria": selectors.mapped_criteria(evidence),
+            "criteria": selectors.mapped_criteria(user, evidence),
             "superseded_by": superseded_by,
             "can_edit": permissions.can_edit_evidence(user, evidence),
             "can_delete": permissions.can_delete_evidence(user, evidence),

@@ -2,12 +2,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from accounts.models import Notification
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from moderation import record as moderation_record
 from moderation import services
 from moderation.enums import ModeratorKind, ReferralState, SampleOutcome
-from moderation.models import Notification, SampleDecision
+from moderation.models import SampleDecision
 from portfolios import record as portfolio_record
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome

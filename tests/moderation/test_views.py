@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Notification
 from audit.models import AccessLogEntry
-from moderation.models import Notification, SampleDecision, SamplingPlan
+from moderation.models import SampleDecision, SamplingPlan
 from portfolios.enums import DecisionOutcome
 from portfolios.models import CriterionDecision, EqaGrant, SignOffAcknowledgement, UnitSignOff
 from tests.factories import PASSWORD

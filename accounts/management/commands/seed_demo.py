@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_centre
+from accounts.notifications import without_email
 from moderation.demo import seed_demo_moderation
-from moderation.notifications import without_email
 from portfolios.demo import seed_demo_portfolios
 
 
