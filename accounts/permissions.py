@@ -7,6 +7,7 @@ answer 404 for no link and 403 for a link without the right.
 """
 
 from accounts.enums import Role
+from accounts.models import Membership
 
 _CACHE_ATTR = "_portal_memberships"
 
@@ -17,8 +18,6 @@ def memberships_of(user) -> list:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from accounts.models import Membership
-
         cached = list(Membership.objects.active().filter(user=user).select_related("centre"))
         setattr(user, _CACHE_ATTR, cached)
     return cached

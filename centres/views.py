@@ -13,7 +13,7 @@ from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
 from centres.selectors import EXPORT_HEADERS, progress_rows
 from centres.services import intake_import
-from portal.spreadsheets import escape_formula
+from qualifications.spreadsheets import escape_formula
 
 EXPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from audit.chain import chain_head
 from moderation.models import SampleDecision
-from portal.spreadsheets import escape_formula
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
@@ -32,6 +31,7 @@ from portfolios.models import (
 )
 from portfolios.state import effective_outcome
 from portfolios.uploads import clean_display_name, open_stored
+from qualifications.spreadsheets import escape_formula
 
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024

@@ -231,8 +231,8 @@ LOGGING = {
 }
 
 # django-import-export: importing needs the model's "add" permission, exporting its "view";
-# every import runs in one transaction. Formula escaping is done by portal.spreadsheets, which
-# covers more than the library's own setting (= + - @ tab CR, not only =).
+# every import runs in one transaction. Formula escaping is done by qualifications.spreadsheets,
+# which covers more than the library's own setting (= + - @ tab CR, not only =).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.permissions import has_role
 from portfolios.enums import TUTOR_METHOD_SLUGS
-from portfolios.models import EnrolmentUnit
+from portfolios.models import EnrolmentUnit, EqaGrant
 
 
 def is_enrolment_learner(user, enrolment) -> bool:
@@ -125,8 +125,6 @@ def current_grants(user) -> list:
         return []
     cached = getattr(user, _GRANTS_ATTR, None)
     if cached is None:
-        from portfolios.models import EqaGrant
-
         cached = list(
             EqaGrant.objects.filter(
                 moderator=user, revoked_at__isnull=True, ends_at__gt=timezone.now()

@@ -1,7 +1,6 @@
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
-from portal.spreadsheets import FormulaSafeResource
 from qualifications.models import (
     AssessmentCriterion,
     AwardingBody,
@@ -9,6 +8,7 @@ from qualifications.models import (
     Qualification,
     Unit,
 )
+from qualifications.spreadsheets import FormulaSafeResource
 
 
 class QualificationResource(FormulaSafeResource):

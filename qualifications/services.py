@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.chain import audit_record
+from audit.enums import AuditAction
 from qualifications.enums import OutcomeKind
 from qualifications.importer import ParsedUnit, ParseResult, criteria_match_score
 from qualifications.models import (
@@ -165,6 +167,23 @@ def _criteria_in_use(criteria) -> set[str]:
     return used
 
 
+def _in_use(obj) -> bool:
+    """Whether anything outside the catalogue (an enrolment, a decision, a grant…) refers to
+    this unit or qualification: other centres' learners may rely on it."""
+    for relation in obj._meta.related_objects:
+        if relation.related_model._meta.app_label == "qualifications":
+            continue
+        if relation.related_model._default_manager.filter(**{relation.field.name: obj}).exists():
+            return True
+    return False
+
+
+def _may_change(by, obj) -> bool:
+    """Until the catalogue has owners, a unit or qualification that learners use is changed by
+    the site's staff only (`by` None: the site's own command line)."""
+    return by is None or getattr(by, "is_staff", False) or not _in_use(obj)
+
+
 def _methods_named(items: list[str]) -> set[str]:
     slugs = set()
     for item in items:
@@ -302,7 +321,9 @@ def _write_outcomes(unit: Unit, parsed: ParsedUnit, *, complete: bool, warnings:
         LearningOutcome.objects.filter(unit=unit, criteria__isnull=True).delete()
 
 
-def _write_qualification(result: ParseResult, units: list[Unit]) -> Qualification:
+def _write_qualification(
+    result: ParseResult, units: list[Unit], warnings: list[str]
+) -> Qualification:
     parsed = result.qualification
     short = parsed.awarding_body or "Unknown"
     body, _ = AwardingBody.objects.get_or_create(
@@ -333,21 +354,50 @@ def _write_qualification(result: ParseResult, units: list[Unit]) -> Qualificatio
         link.group = groups[bool(parsed_unit.mandatory)]
         link.position = position
         kept.append(_save(link).pk)
-    QualificationUnit.objects.filter(qualification=qualification).exclude(pk__in=kept).delete()
+    missing = QualificationUnit.objects.filter(qualification=qualification).exclude(pk__in=kept)
+    if _in_use(qualification):
+        # Learners are enrolled on those units: a document that leaves them out never takes
+        # them out of the qualification (their records, samples and checklists need them).
+        names = ", ".join(str(link.unit) for link in missing.select_related("unit"))
+        if names:
+            warnings.append(
+                f"{qualification.number} keeps {names}: learners are enrolled on the "
+                "qualification, so units the document leaves out are not removed."
+            )
+    else:
+        missing.delete()
     # A group with no units left says nothing about the qualification.
     UnitGroup.objects.filter(qualification=qualification, members__isnull=True).delete()
     return qualification
 
 
 @transaction.atomic
-def spec_import(*, result: ParseResult, details: dict[int, dict] | None = None) -> ImportReport:
-    """Save what `result` describes. Raises SpecImportError (and saves nothing) when refused."""
+def spec_import(
+    *, result: ParseResult, details: dict[int, dict] | None = None, by=None
+) -> ImportReport:
+    """Save what `result` describes, each unit and the qualification with its audit entry.
+
+    Raises SpecImportError (and saves nothing) when refused: a unit or qualification that
+    learners use is changed only by the site's staff (`by` None is the command line).
+    """
     report = spec_plan(result=result, details=details)
     problems = [
         f"Unit {plan.index + 1} ({plan.code or plan.title or 'untitled'}): {problem}"
         for plan in report.plans
         for problem in plan.problems
     ]
+    problems += [
+        f"Unit {plan.unit.code or plan.unit.title} is used by enrolled learners: only the "
+        "site's staff can change it."
+        for plan in report.plans
+        if plan.unit is not None and not _may_change(by, plan.unit)
+    ]
+    number = result.qualification.number if result.qualification else ""
+    existing = Qualification.objects.filter(number=number).first() if number else None
+    if existing is not None and not _may_change(by, existing):
+        problems.append(
+            f"Qualification {number} has enrolled learners: only the site's staff can change it."
+        )
     if problems:
         raise SpecImportError(" ".join(problems))
 
@@ -369,7 +419,26 @@ def spec_import(*, result: ParseResult, details: dict[int, dict] | None = None) 
             slugs = _methods_named(items)
             unit.evidence_methods.add(*EvidenceMethod.objects.filter(slug__in=slugs))
         report.units.append(unit)
+        audit_record(
+            action=AuditAction.SPEC_IMPORTED,
+            actor=by,
+            obj=unit,
+            summary=f"{unit} {'updated' if plan.unit else 'added'} from a specification",
+            data={
+                "action": plan.action,
+                "criteria": sorted(
+                    AssessmentCriterion.objects.filter(unit=unit).values_list("number", flat=True)
+                ),
+            },
+        )
 
     if result.qualification and result.qualification.number:
-        report.qualification = _write_qualification(result, report.units)
+        report.qualification = _write_qualification(result, report.units, report.warnings)
+        audit_record(
+            action=AuditAction.CATALOGUE_CHANGED,
+            actor=by,
+            obj=report.qualification,
+            summary=f"{report.qualification} imported from a specification",
+            data={"units": [u.code or u.slug for u in report.units]},
+        )
     return report

@@ -105,7 +105,7 @@ def spec_import_view(request):
     if confirming and all(f.is_valid() for _, f in details_forms):
         details = {plan.index: f.cleaned_data for plan, f in details_forms}
         try:
-            report = spec_import(result=result, details=details)
+            report = spec_import(result=result, details=details, by=request.user)
         except SpecImportError as error:
             messages.error(request, f"Nothing was imported. {error}")
         else:

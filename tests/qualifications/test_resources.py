@@ -2,9 +2,9 @@ import pytest
 import tablib
 from django.contrib.auth.models import Permission
 
-from portal.spreadsheets import escape_formula, unescape_formula
 from qualifications.models import LearningOutcome, Unit
 from qualifications.resources import AssessmentCriterionResource, UnitResource
+from qualifications.spreadsheets import escape_formula, unescape_formula
 from tests.factories import UserFactory
 
 
