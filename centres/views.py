@@ -1,21 +1,16 @@
-import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
-from import_export.formats.base_formats import CSV, XLSX
 
 from accounts.selectors import get_centre_for_user
+from centres.exports import EXPORT_FORMATS
+from centres.exports import progress_export as progress_export_file
 from centres.forms import IntakeUploadForm
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
-from centres.selectors import EXPORT_HEADERS, progress_rows
 from centres.services import intake_import
-from qualifications.spreadsheets import escape_formula
-
-EXPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
 
 
 @login_required
@@ -90,14 +85,8 @@ def progress_export(request, pk, fmt):
     centre = get_centre_for_user(request.user, pk, manage=True)
     if fmt not in EXPORT_FORMATS:
         raise Http404("No such format.")
-    dataset = tablib.Dataset(headers=EXPORT_HEADERS)
-    for row in progress_rows(centre):
-        dataset.append([escape_formula(cell) for cell in row])
-    export_format = EXPORT_FORMATS[fmt]()
-    content = export_format.export_data(dataset)
-    stamp = timezone.localdate().isoformat()
-    response = HttpResponse(content, content_type=export_format.get_content_type())
-    response["Content-Disposition"] = (
-        f'attachment; filename="progress-{centre.centre_number}-{stamp}.{fmt}"'
-    )
+    export = progress_export_file(centre, fmt)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["X-Audit-Chain-Head"] = export.head
     return response

@@ -67,7 +67,15 @@ def method_allowed_for(user, enrolment, method) -> bool:
 
 
 def can_view_evidence(user, evidence) -> bool:
+    """A draft is the learner's own until submitted: the centre's people who see the whole
+    portfolio may see it, an external moderator never does."""
+    if evidence.submitted_at is None:
+        return sees_whole_enrolment(user, evidence.enrolment)
     return can_view_enrolment(user, evidence.enrolment) or eqa_grant_covers_evidence(user, evidence)
+
+
+def sees_drafts(user, enrolment) -> bool:
+    return sees_whole_enrolment(user, enrolment)
 
 
 def can_edit_evidence(user, evidence) -> bool:

@@ -219,18 +219,21 @@ def outcomes_and_criteria(unit_ids) -> tuple[list, list]:
     return outcomes, criteria
 
 
-def portfolio_for(enrolment) -> Portfolio:
-    """Everything the portfolio page shows, from a fixed number of queries."""
+def portfolio_for(enrolment, *, drafts: bool = True) -> Portfolio:
+    """Everything the portfolio page shows, from a fixed number of queries; without the
+    learner's drafts for someone who may not see them (`permissions.sees_drafts`)."""
     units = enrolment_units(enrolment)
     unit_ids = [u.pk for u in units]
     outcomes, criteria = outcomes_and_criteria(unit_ids)
+    shown = Evidence.objects.filter(enrolment=enrolment)
+    if not drafts:
+        shown = shown.submitted()
     evidence = list(
-        Evidence.objects.filter(enrolment=enrolment)
-        .only("pk", "reference", "title", "submitted_at", "assessed_at", "supersedes_id")
+        shown.only("pk", "reference", "title", "submitted_at", "assessed_at", "supersedes_id")
         .with_state()
         .order_by("number")
     )
-    links = EvidenceCriterion.objects.filter(evidence__enrolment=enrolment).values_list(
+    links = EvidenceCriterion.objects.filter(evidence__in=shown).values_list(
         "evidence_id", "criterion_id"
     )
     return build_portfolio(
@@ -244,10 +247,12 @@ def portfolio_for(enrolment) -> Portfolio:
     )
 
 
-def evidence_for_enrolment(enrolment):
-    """The enrolment's evidence for its list, with file and criterion counts (one query)."""
+def evidence_for_enrolment(enrolment, *, drafts: bool = True):
+    """The enrolment's evidence for its list, with file and criterion counts (one query);
+    without drafts for someone who may not see them."""
+    shown = Evidence.objects.filter(enrolment=enrolment)
     return (
-        Evidence.objects.filter(enrolment=enrolment)
+        (shown if drafts else shown.submitted())
         .select_related("method", "created_by")
         .with_counts()
         .with_state()

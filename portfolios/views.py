@@ -193,7 +193,9 @@ def portfolio(request, pk):
         "portfolios/portfolio.html",
         {
             "enrolment": enrolment,
-            "portfolio": selectors.portfolio_for(enrolment),
+            "portfolio": selectors.portfolio_for(
+                enrolment, drafts=permissions.sees_drafts(request.user, enrolment)
+            ),
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
@@ -207,7 +209,11 @@ def portfolio(request, pk):
 @login_required
 def evidence_list(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk)
-    items = list(selectors.evidence_for_enrolment(enrolment))
+    items = list(
+        selectors.evidence_for_enrolment(
+            enrolment, drafts=permissions.sees_drafts(request.user, enrolment)
+        )
+    )
     return render(
         request,
         "portfolios/evidence_list.html",

@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.db import transaction
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.results import RowResult
 
+from audit.chain import audit_record
+from audit.enums import AuditAction
 from qualifications.models import (
     AssessmentCriterion,
     AwardingBody,
@@ -20,19 +24,79 @@ from qualifications.resources import (
     UnitResource,
 )
 
+AUDITED_ROWS = {
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_DELETE,
+}
 
-class CatalogueImportExportAdmin(ImportExportModelAdmin):
+
+class AuditedCatalogueAdmin(admin.ModelAdmin):
+    """The site's staff change the catalogue here; each change has its audit entry, written
+    in the admin's own transaction."""
+
+    def _audit(self, request, obj, summary, *, deleted=False, data=None):
+        audit_record(
+            action=AuditAction.CATALOGUE_CHANGED,
+            actor=request.user,
+            obj=obj,
+            summary=f"{obj._meta.verbose_name} {obj} {summary} in the site admin",
+            data=data,
+            deleted=deleted,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._audit(
+            request, obj, "changed" if change else "added", data={"fields": form.changed_data}
+        )
+
+    def save_formset(self, request, form, formset, change):
+        deleted = list(getattr(formset, "deleted_objects", []))
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects + [o for o, _ in formset.changed_objects]:
+            self._audit(request, obj, "saved")
+        for obj in deleted:
+            self._audit(request, obj, "deleted", deleted=True)
+
+    def delete_model(self, request, obj):
+        self._audit(request, obj, "deleted", deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, obj, "deleted", deleted=True)
+            super().delete_queryset(request, queryset)
+
+
+class CatalogueImportExportAdmin(ImportExportModelAdmin, AuditedCatalogueAdmin):
     formats = [CSV, XLSX, JSON]
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        """An import and its audit entries commit together, or not at all."""
+        with transaction.atomic():
+            result = super().process_dataset(dataset, form, request, **kwargs)
+            if not (result.has_errors() or result.has_validation_errors()):
+                for row in result:
+                    if row.instance is not None and row.import_type in AUDITED_ROWS:
+                        self._audit(
+                            request,
+                            row.instance,
+                            f"{row.import_type} by a spreadsheet import",
+                            deleted=row.import_type == RowResult.IMPORT_TYPE_DELETE,
+                        )
+        return result
 
 
 @admin.register(AwardingBody)
-class AwardingBodyAdmin(admin.ModelAdmin):
+class AwardingBodyAdmin(AuditedCatalogueAdmin):
     list_display = ["short_name", "name"]
     search_fields = ["short_name", "name"]
 
 
 @admin.register(EvidenceMethod)
-class EvidenceMethodAdmin(admin.ModelAdmin):
+class EvidenceMethodAdmin(AuditedCatalogueAdmin):
     list_display = ["name", "slug", "position"]
 
 

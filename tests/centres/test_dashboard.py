@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.enums import Role
 from accounts.models import Membership
+from audit.chain import chain_head
 from centres.selectors import centre_report, progress_rows, tutor_risk_list
 from tests.factories import MembershipFactory, UserFactory
 from tests.moderation.conftest import (  # noqa: F401 (catalogue is a fixture used by name)
@@ -132,7 +133,12 @@ def test_csv_export_escapes_formulas_and_lists_only_this_centre(
     assert rows[0][:3] == ["learner", "email", "registration_number"]
     alice = [row for row in rows if row[1] == "alice@example.org"]
     assert [row[0][:11] for row in alice] == ["'=HYPERLINK", "'=HYPERLINK"]
-    assert len(rows) == 7
+    # Six unit rows, then a blank row and the audit chain's head, also in a header.
+    seq, digest = chain_head()
+    assert len(rows) == 9
+    assert rows[-1][:3] == ["audit chain head", f"#{seq}", digest]
+    assert response["X-Audit-Chain-Head"] == f"#{seq} {digest}"
+    assert seq > 0
     assert "charlie" not in response.content.decode()
 
 
@@ -142,7 +148,8 @@ def test_xlsx_export(client, hand_built, centre, centre_admin):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
     assert values[0][0] == "learner"
-    assert len(values) == 7
+    assert len(values) == 9
+    assert values[-1][:2] == ("audit chain head", f"#{chain_head()[0]}")
 
 
 def test_export_refused_to_other_centre_and_wrong_role(client, hand_built, centre, outsider, tutor):

@@ -1,6 +1,7 @@
 import pytest
 import tablib
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qualifications.models import LearningOutcome, Unit
 from qualifications.resources import AssessmentCriterionResource, UnitResource
@@ -88,3 +89,72 @@ def test_admin_export_needs_view_permission(client, db):
     response = client.get("/admin/qualifications/unit/export/")
     assert response.status_code == 200
     assert "xlsx" in response.text.lower()
+
+
+# ---------------------------------------------------------------- the site admin is audited
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="sam", is_staff=True, is_superuser=True)
+
+
+def test_admin_change_of_a_unit_is_audited(client, unit, superuser):
+    from audit.enums import AuditAction
+    from audit.models import AuditEntry
+
+    client.force_login(superuser)
+    url = f"/admin/qualifications/unit/{unit.pk}/change/"
+    page = client.get(url)
+    data = {
+        key: value
+        for key, value in page.context["adminform"].form.initial.items()
+        if value is not None and not isinstance(value, list)
+    }
+    data.update(
+        {
+            "title": "Handle enquiries",
+            "other_codes-TOTAL_FORMS": "0",
+            "other_codes-INITIAL_FORMS": "0",
+            "other_codes-MIN_NUM_FORMS": "0",
+            "other_codes-MAX_NUM_FORMS": "1000",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action=AuditAction.CATALOGUE_CHANGED)
+    assert (entry.actor, entry.object_id, entry.data) == (superuser, unit.pk, {"fields": ["title"]})
+    assert entry.summary == "unit D/601/1234 Handle enquiries changed in the site admin"
+
+
+def test_admin_spreadsheet_import_is_audited_row_by_row(client, unit, superuser):
+    from audit.chain import verify_chain
+    from audit.models import AuditEntry
+
+    client.force_login(superuser)
+    exported = AssessmentCriterionResource().export()
+    rows = [row for row in exported.dict if row["text"] == "Plain text"]
+    dataset = tablib.Dataset(headers=exported.headers)
+    dataset.append([{**rows[0], "text": "Plainer text"}[h] for h in exported.headers])
+    csv_text = dataset.csv
+    upload = client.post(
+        "/admin/qualifications/assessmentcriterion/import/",
+        {
+            "format": "0",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("criteria.csv", csv_text.encode(), "text/csv"),
+        },
+    )
+    confirm = upload.context["confirm_form"]
+    done = client.post(
+        "/admin/qualifications/assessmentcriterion/process_import/",
+        {name: confirm[name].value() for name in confirm.fields},
+    )
+    assert done.status_code == 302
+    assert unit.criteria.get(number="1.5").text == "Plainer text"
+    entries = list(AuditEntry.objects.values_list("summary", flat=True))
+    assert entries == [
+        f"assessment criterion {unit.criteria.get(number='1.5')} update by a "
+        "spreadsheet import in the site admin"
+    ]
+    assert verify_chain().ok
