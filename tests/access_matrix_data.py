@@ -22,9 +22,9 @@ from accounts.enums import Role
 from accounts.models import Centre, Membership, User
 from centres.models import IntakeUpload
 from checklists.enums import CohortPrintStatus
-from checklists.models import CohortPrint
+from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
-from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.enums import ModeratorKind, Outcome, SampleOutcome
 from moderation.models import AccessLogEntry, EqaGrant, Notification, SamplingPlan
 from portfolios import services as portfolio_services
 from portfolios.models import Enrolment, Evidence, EvidenceFile
@@ -38,7 +38,7 @@ from qualifications.models import (
     Unit,
     UnitGroup,
 )
-from tests.factories import CentreFactory, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, CentreFactory, MembershipFactory, UserFactory
 from tests.moderation.conftest import add_evidence, criteria, decide, moderate, sign
 from tests.portfolios.helpers import make_unit, minimal_pdf
 
@@ -48,9 +48,12 @@ OTHER_CENTRE_MARKERS = ("Quartermaine", "Beta-only secret reflection")
 OWNER_MARKER = "Applewhite"
 # A draft is the learner's own until submitted: no external moderator reads it (issue 10).
 DRAFT_MARKER = "Unsubmitted musings"
+# Unit B's decisions and referral: a grant of unit A alone must not show them.
+UNIT_B_MARKER = "Unit-B-only remark"
 
 # The apps whose rows a forged POST must leave as they were (an `audit` app is added when it
-# exists). The access log records what an external moderator opened, not the learner's record.
+# exists). The access log records what an external moderator opened and the cached PDFs are a
+# cache: neither is the learner's record.
 SNAPSHOT_APPS = (
     "accounts",
     "qualifications",
@@ -60,7 +63,7 @@ SNAPSHOT_APPS = (
     "checklists",
     "centres",
 )
-SNAPSHOT_SKIP = {AccessLogEntry}
+SNAPSHOT_SKIP = {AccessLogEntry, CachedChecklist}
 SNAPSHOT_SKIP_FIELDS = {User: {"last_login"}}
 
 ACTORS = (
@@ -78,8 +81,8 @@ ACTORS = (
 )
 
 INTAKE_CSV = (
-    b"first_name,last_name,email,tutor_email,start_date,planned_end_date\r\n"
-    b"New,Starter,new.starter@example.org,bob@example.org,2026-01-05,2026-12-18\r\n"
+    b"first_name,last_name,email,tutor_email,qualification_number,start_date,planned_end_date\r\n"
+    b"New,Starter,new.starter@example.org,bob@example.org,600/0001/1,2026-01-05,2026-12-18\r\n"
 )
 
 
@@ -174,6 +177,8 @@ def build_scenario() -> Scenario:
     una = _person("una", "Una", "Unitonly", centre, Role.EXTERNAL_MODERATOR)
     ed = _person("ed", "Ed", "Expired", centre, Role.EXTERNAL_MODERATOR)
     carol = _person("carol", "Carol", "Admin", centre, Role.CENTRE_ADMIN)
+    # Not an actor: a learner of centre A with no enrolment yet, for the forged enrolment.
+    nell = _person("nell", "Nell", "Newcomer", centre, Role.LEARNER)
     # As conftest's charlie: every role, but only at centre B.
     bea = _person("bea", "Bea", "Beta", other_centre, *Role)
     zeb = _person("zeb", "Zebedee", OTHER_CENTRE_MARKERS[0], other_centre, Role.LEARNER)
@@ -199,6 +204,26 @@ def build_scenario() -> Scenario:
         SampleOutcome.REFERRED,
         kind=ModeratorKind.INTERNAL,
         reopen_criteria=criteria(unit_a)[:1],
+    )
+    # Unit B: not yet met, and referred back at the interim stage.
+    decide(
+        enrolment,
+        bob,
+        criteria(unit_b)[:1],
+        Outcome.NOT_YET_MET,
+        evidence=submitted,
+        feedback=f"{UNIT_B_MARKER}: give a second example.",
+    )
+    moderation_services.sample_decide(
+        enrolment=enrolment,
+        unit=unit_b,
+        kind=ModeratorKind.INTERNAL,
+        by=ivy,
+        outcome=SampleOutcome.REFERRED,
+        comments="Sampled early.",
+        required_actions=f"{UNIT_B_MARKER}: ask the learner for a witness statement.",
+        reopen_criteria=criteria(unit_b)[:1],
+        password=PASSWORD,
     )
     draft = add_evidence(
         enrolment,
@@ -281,6 +306,7 @@ def build_scenario() -> Scenario:
         extra={
             "observation": EvidenceMethod.objects.get(slug="observation").pk,
             "criterion_b2": criteria(unit_b)[1].pk,
+            "new_learner": nell.pk,
         },
     )
 
