@@ -311,6 +311,10 @@ def build_scenario() -> Scenario:
     )
 
 
+def access_log_count() -> int:
+    return AccessLogEntry.objects.count()
+
+
 def _snapshot_queries() -> list[tuple[str, str]]:
     installed = {config.label for config in apps.get_app_configs()}
     queries = []
