@@ -43,7 +43,7 @@ from tests.moderation.conftest import add_evidence, criteria, decide, moderate, 
 from tests.portfolios.helpers import make_unit, minimal_pdf
 
 # What only centre B holds: none of it may appear on a page opened at centre A.
-OTHER_CENTRE_MARKERS = ("Quartermaine", "Beta-only secret reflection")
+OTHER_CENTRE_MARKERS = ("Quartermaine", "Beta-only secret reflection", "Beta-only sign-off")
 # Alice's surname: a learner or tutor with no link to her must not read it anywhere.
 OWNER_MARKER = "Applewhite"
 # A draft is the learner's own until submitted: no external moderator reads it (issue 10).
@@ -232,12 +232,12 @@ def build_scenario() -> Scenario:
         title=DRAFT_MARKER,
         submit=False,
     )
-    add_evidence(
-        other_enrolment,
-        zeb,
-        criteria_list=criteria(unit_a),
-        title=OTHER_CENTRE_MARKERS[1],
+    # Centre B: zeb's item, decided and signed off by bea.
+    other_item = add_evidence(
+        other_enrolment, zeb, criteria_list=criteria(unit_a), title=OTHER_CENTRE_MARKERS[1]
     )
+    decide(other_enrolment, bea, criteria(unit_a), evidence=other_item)
+    sign(other_enrolment, unit_a, bea, comments=OTHER_CENTRE_MARKERS[2])
 
     grant = _grant(centre, carol, eric, enrolments=[enrolment])
     _grant(centre, carol, una, units=[unit_a])
