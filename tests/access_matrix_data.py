@@ -1,13 +1,15 @@
 """The shared scenario of the access matrix (tests/test_access_matrix.py).
 
-Centre A: alice's enrolment (tutor bob) with a submitted item and its file, tutor decisions and
-a sign-off on unit A, an internal moderator's referral of that unit, and a draft with its file;
-dora's enrolment (tutor tess); a whole-enrolment, a unit-only and an expired EQA grant; a
-sampling plan, a finished cohort print, a class-list upload and alice's notifications.
-Centre B: the same kind of data, whose markers must never show on a page at centre A.
+Centre A: alice's enrolment (tutor bob) with a submitted item and its file; unit A met, signed
+off and referred back by the internal moderator; unit B not yet met and referred at the interim
+stage; a draft with its file; dora's enrolment (tutor tess); a whole-enrolment, a unit-only
+(unit A) and an expired EQA grant; a sampling plan, a finished cohort print, a class-list upload
+and alice's notifications. Centre B: zeb's enrolment with an item decided and signed off, whose
+markers must never show on a page at centre A.
 
-Everything is built through the project's services and factories. The model imports are here,
-in one place, so that moving a model between apps means changing only these lines.
+Everything is built through the project's services and factories, and the assessment helpers
+of tests/moderation/conftest.py. The model imports are here, in one place, so that moving a
+model between apps means changing only these lines.
 """
 
 import datetime
