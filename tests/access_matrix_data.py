@@ -21,15 +21,17 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.enums import Role
-from accounts.models import Centre, Membership, User
+from accounts.models import Centre, Membership, Notification, User
+from audit.models import AccessLogEntry
 from centres.models import IntakeUpload
 from checklists.enums import CohortPrintStatus
 from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
-from moderation.enums import ModeratorKind, Outcome, SampleOutcome
-from moderation.models import AccessLogEntry, EqaGrant, Notification, SamplingPlan
+from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.models import SamplingPlan
 from portfolios import services as portfolio_services
-from portfolios.models import Enrolment, Evidence, EvidenceFile
+from portfolios.enums import DecisionOutcome
+from portfolios.models import Enrolment, EqaGrant, Evidence, EvidenceFile
 from qualifications.enums import STANDARD_EVIDENCE_METHODS
 from qualifications.models import (
     AssessmentCriterion,
@@ -212,7 +214,7 @@ def build_scenario() -> Scenario:
         enrolment,
         bob,
         criteria(unit_b)[:1],
-        Outcome.NOT_YET_MET,
+        DecisionOutcome.NOT_YET_MET,
         evidence=submitted,
         feedback=f"{UNIT_B_MARKER}: give a second example.",
     )

@@ -718,37 +718,9 @@ DRAFT_PAGES = [
 ]
 DRAFT_FILES = ["evidence_file_download[draft]", "evidence_file_preview[draft]"]
 
-KNOWN_FAILURES = [
-    KnownFailure(
-        "README Security model, everything an external moderator opens is logged: the filled-in "
-        "checklist PDFs are not (moderation.middleware LOGGED_MODULES leaves out "
-        "checklists.views)",
-        cells(["checklist_enrolment", "checklist_enrolment_unit"], ["eqa"], ["GET"]),
-    ),
-    KnownFailure(
-        "issue 10 item 5, no external moderator sees drafts: a whole-portfolio grant lists the "
-        "learner's draft on the portfolio and evidence pages and opens it and its files "
-        "(portfolios.permissions.can_view_enrolment does not tell drafts apart)",
-        cells(["portfolio", "evidence_list"], ["eqa"], ["GET"])
-        | cells(DRAFT_PAGES, ["eqa"])
-        | cells(["evidence_delete[draft]"], ["eqa"], ["POST"])
-        | cells(DRAFT_FILES, ["eqa"], ["GET"]),
-    ),
-    KnownFailure(
-        "issue 10 item 5, no external moderator sees drafts: a unit-only grant opens a draft "
-        "mapped to a granted unit, and its files "
-        "(portfolios.permissions.can_view_evidence → eqa_grant_covers_evidence)",
-        cells(DRAFT_PAGES, ["eqa_unit"])
-        | cells(["evidence_delete[draft]"], ["eqa_unit"], ["POST"])
-        | cells(DRAFT_FILES, ["eqa_unit"], ["GET"]),
-    ),
-    KnownFailure(
-        "issue 10 item 5, a unit-only grant shows the granted units only: the enrolment record "
-        "lists the open referrals of every unit (moderation.views.enrolment_record passes "
-        "open_referrals(centre, enrolment=...) unfiltered)",
-        cells(["moderation:enrolment_record"], ["eqa_unit"], ["GET"]),
-    ),
-]
+# Cells whose expectation the product does not meet yet, each with the reason; they xfail
+# strictly, so a fix fails the suite until its entry is taken out. None today.
+KNOWN_FAILURES: list[KnownFailure] = []
 KNOWN = {cell: known.reason for known in KNOWN_FAILURES for cell in known.cells}
 
 
