@@ -9,10 +9,11 @@ from django.http import Http404
 from accounts.models import Notification
 from accounts.permissions import is_member
 from moderation import permissions
+from moderation.enums import ModeratorKind
 from moderation.models import SamplingPlan
 from portfolios import permissions as portfolio_permissions
 from portfolios import selectors as portfolio_selectors
-from portfolios.models import Enrolment, EqaGrant, Evidence
+from portfolios.models import Enrolment, EqaGrant, Evidence, UnitSignOff
 from qualifications.models import AssessmentCriterion, QualificationUnit, Unit
 
 # ---------------------------------------------------------------- access
@@ -125,3 +126,27 @@ def get_notification_for_user(user, pk: int) -> Notification:
     if notification is None:
         raise Http404("No such notification.")
     return notification
+
+
+def get_sign_off_to_acknowledge(enrolment, unit) -> UnitSignOff:
+    """The unit's newest sign-off (404 when it has none)."""
+    sign_off = UnitSignOff.objects.filter(enrolment=enrolment, unit=unit).latest().first()
+    if sign_off is None:
+        raise Http404("This unit is not signed off.")
+    return sign_off
+
+
+def get_sample_kind_for_user(user, enrolment, unit, kind: str) -> ModeratorKind:
+    """The kind of moderator the person samples this unit as (404 for no such kind, 403 when
+    they are not that moderator of this learner's unit)."""
+    if kind not in ModeratorKind.values:
+        raise Http404("No such kind of moderator.")
+    kind = ModeratorKind(kind)
+    allowed = (
+        permissions.can_sample_internally(user, enrolment)
+        if kind == ModeratorKind.INTERNAL
+        else permissions.can_sample_externally(user, enrolment, unit)
+    )
+    if not allowed:
+        raise PermissionDenied(f"You are not this unit's {kind.label.lower()}.")
+    return kind

@@ -50,6 +50,12 @@ def tutor_queue(user, centre):
     )
 
 
+def tutor_queue_at(user, centres) -> list:
+    """The tutor's queue across every centre they tutor at, oldest first."""
+    items = [item for centre in centres for item in tutor_queue(user, centre)]
+    return sorted(items, key=lambda e: (e.submitted_at, e.pk))
+
+
 def unit_progress(enrolment_ids) -> dict[tuple[int, int], dict]:
     """Per (enrolment, unit): criteria, criteria met, whether signed. Three queries."""
     totals = (
@@ -259,6 +265,16 @@ def grants_at(centre):
         )
         .order_by("-starts_at", "-pk")
     )
+
+
+def grant_page(grant) -> dict:
+    """What the grant's page shows: whom and what it opens, and what was opened."""
+    return {
+        "grant": grant,
+        "enrolments": list(grant.enrolments.select_related("learner", "qualification")),
+        "units": list(grant.units.all()),
+        "log": access_log_for(grant),
+    }
 
 
 def access_log_for(grant, *, limit: int = 500):

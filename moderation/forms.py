@@ -112,6 +112,14 @@ class EvidenceDecisionForm(_Form):
         data["requests"] = requests
         return data
 
+    def service_kwargs(self, evidence) -> dict:
+        """For `services.criteria_decide`: every decision rests on this item."""
+        return {
+            "evidence": evidence,
+            "decided_on": self.cleaned_data["decided_on"],
+            "requests": self.cleaned_data["requests"],
+        }
+
 
 class AddCriteriaForm(_Form):
     criteria = forms.ModelMultipleChoiceField(
@@ -148,6 +156,21 @@ class CriterionDecisionForm(_Form):
         ):
             self.add_error("feedback", "Say what is missing: the learner sees this feedback.")
         return data
+
+    def service_kwargs(self, criterion) -> dict:
+        """For `services.criteria_decide`."""
+        data = self.cleaned_data
+        return {
+            "decided_on": data["decided_on"],
+            "requests": [
+                DecisionRequest(
+                    criterion_id=criterion.pk,
+                    outcome=data["outcome"],
+                    feedback=data["feedback"],
+                    seen_id=data["seen"],
+                )
+            ],
+        }
 
 
 class SignOffForm(_SignatureFields):
@@ -211,6 +234,18 @@ class SampleDecisionForm(_SignatureFields):
             self.add_error("reopen_criteria", "Only a referral reopens criteria.")
         return data
 
+    def service_kwargs(self) -> dict:
+        """For `services.sample_decide`."""
+        data = self.cleaned_data
+        return {
+            "outcome": data["outcome"],
+            "comments": data["comments"],
+            "required_actions": data["required_actions"],
+            "reopen_criteria": list(data["reopen_criteria"]),
+            "password": data["password"],
+            "seen_id": data["seen"],
+        }
+
 
 class SamplingPlanForm(_Form):
     tutor = forms.ModelChoiceField(queryset=None)
@@ -267,6 +302,41 @@ class SamplingPlanForm(_Form):
         )
         self.fields["risk_learners"].queryset = people_at(centre, Role.LEARNER)
 
+    @staticmethod
+    def initial_for(plan) -> dict:
+        if plan is None:
+            return {}
+        return {
+            "tutor": plan.tutor_id,
+            "qualification": plan.qualification_id,
+            "learner_rate": plan.learner_rate,
+            "unit_rate": plan.unit_rate,
+            "include_interim": plan.include_interim,
+            "include_summative": plan.include_summative,
+            "new_tutor": plan.new_tutor,
+            "new_units": list(plan.new_units.values_list("pk", flat=True)),
+            "risk_methods": list(plan.risk_methods.values_list("pk", flat=True)),
+            "risk_learners": list(plan.risk_learners.values_list("pk", flat=True)),
+            "risk_locations": plan.risk_locations,
+        }
+
+    def service_kwargs(self) -> dict:
+        """For `services.plan_save`."""
+        data = self.cleaned_data
+        return {
+            "tutor": data["tutor"],
+            "qualification": data["qualification"],
+            "learner_rate": data["learner_rate"],
+            "unit_rate": data["unit_rate"],
+            "include_interim": data["include_interim"],
+            "include_summative": data["include_summative"],
+            "new_tutor": data["new_tutor"],
+            "new_units": list(data["new_units"]),
+            "risk_methods": list(data["risk_methods"]),
+            "risk_learners": list(data["risk_learners"]),
+            "risk_locations": data["risk_locations"],
+        }
+
 
 class GrantForm(_Form):
     moderator = forms.ModelChoiceField(queryset=None, label="External moderator")
@@ -316,3 +386,15 @@ class GrantForm(_Form):
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "The access must end after it starts.")
         return data
+
+    def service_kwargs(self) -> dict:
+        """For `services.grant_create`."""
+        data = self.cleaned_data
+        return {
+            "moderator": data["moderator"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "enrolments": list(data["enrolments"]),
+            "units": list(data["units"]),
+            "note": data["note"],
+        }

@@ -152,3 +152,14 @@ def plan_grids(plans) -> list[Grid]:
             )
         )
     return grids
+
+
+def plan_page(plan) -> dict:
+    """A plan with its grid and the risks it watches."""
+    return {
+        "plan": plan,
+        "grid": plan_grids([plan])[0],
+        "new_units": list(plan.new_units.all()),
+        "risk_methods": list(plan.risk_methods.all()),
+        "risk_learners": list(plan.risk_learners.all()),
+    }

@@ -383,3 +383,24 @@ def decision_evidence_ids(decision_ids) -> dict[int, list[int]]:
     ):
         result[did].append(eid)
     return result
+
+
+@dataclass
+class SamplePage:
+    record: UnitRecord
+    latest: SampleDecision | None
+    decided: object  # the unit's decided criteria, a queryset for the form's choices
+
+    def context(self) -> dict:
+        return {"record": self.record, "latest": self.latest}
+
+
+def sample_page(enrolment, unit, kind) -> SamplePage:
+    record = enrolment_record(enrolment, unit_ids=[unit.pk])[0]
+    line = record.samples.get(kind)
+    decided = [line.criterion.pk for line in record.lines if line.decision]
+    return SamplePage(
+        record=record,
+        latest=line.latest if line else None,
+        decided=AssessmentCriterion.objects.filter(pk__in=decided).order_by("sort_key"),
+    )

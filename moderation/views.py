@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from moderation import permissions, services
 from moderation import plans as moderation_plans
 from moderation import record as moderation_record
 from moderation.bundle import build_bundle, bundle_filename
-from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.enums import SampleOutcome
 from moderation.forms import (
     AcknowledgeForm,
     AddCriteriaForm,
@@ -32,9 +32,8 @@ from moderation.forms import (
 )
 from portfolios import permissions as portfolio_permissions
 from portfolios import record as portfolio_record
+from portfolios import selectors as portfolio_selectors
 from portfolios.enums import DecisionOutcome
-from portfolios.validators import PREVIEW_KINDS
-from qualifications.models import AssessmentCriterion
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -49,6 +48,26 @@ def _status(form) -> int:
     return 400 if form is not None and form.is_bound and form.errors else 200
 
 
+def _apply(request, form, change, *, done, then):
+    """Run `change` (a service call); on success say `done(result)` and go to `then`. A stale
+    decision goes back to the page with a warning; any other refusal lands on the form, and
+    None is returned so that the view shows it again."""
+    try:
+        result = change()
+    except services.StaleDecision as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return redirect(request.path)
+    except ValidationError as exc:
+        _errors_to_form(form, exc)
+        return None
+    messages.success(request, done(result))
+    return redirect(then(result) if callable(then) else then)
+
+
+def _posted(request, form) -> bool:
+    return request.method == "POST" and form is not None and form.is_valid()
+
+
 # ---------------------------------------------------------------- tutors
 
 
@@ -57,63 +76,49 @@ def tutor_queue(request):
     centres = centres_where(request.user, Role.TUTOR)
     if not centres:
         raise PermissionDenied("The assessment queue is for tutors.")
-    items = []
-    for centre in centres:
-        items.extend(moderation_dashboards.tutor_queue(request.user, centre))
-    items.sort(key=lambda e: (e.submitted_at, e.pk))
-    return render(request, "moderation/queue.html", {"items": items, "now": timezone.now()})
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": moderation_dashboards.tutor_queue_at(request.user, centres),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _decided(evidence):
+    def say(made):
+        met = sum(d.outcome == DecisionOutcome.MET for d in made)
+        return (
+            f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded on "
+            f"{evidence.reference}: {met} met, {len(made) - met} not yet met."
+        )
+
+    return say
 
 
 @login_required
 def evidence_assess(request, pk):
     evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
-    enrolment = evidence.enrolment
     rows, others = portfolio_record.evidence_assessment(evidence)
     form = EvidenceDecisionForm(request.POST or None, rows=rows)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.criteria_decide(
-                enrolment=enrolment,
-                by=request.user,
-                decided_on=form.cleaned_data["decided_on"],
-                requests=form.cleaned_data["requests"],
-                evidence=evidence,
-            )
-        except services.StaleDecision as exc:
-            messages.warning(request, " ".join(exc.messages))
-            return redirect("moderation:evidence_assess", pk=evidence.pk)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            met = sum(d.outcome == DecisionOutcome.MET for d in made)
-            messages.success(
-                request,
-                f"{len(made)} decision{'s' if len(made) != 1 else ''} recorded on "
-                f"{evidence.reference}: {met} met, {len(made) - met} not yet met.",
-            )
-            return redirect("moderation:evidence_assess", pk=evidence.pk)
-    files = list(evidence.files.all())
-    for f in files:
-        f.preview_kind = PREVIEW_KINDS.get(f.content_type)
-    return render(
-        request,
-        "moderation/evidence_assess.html",
-        {
-            "evidence": evidence,
-            "enrolment": enrolment,
-            "files": files,
-            "rows": rows,
-            "form": form,
-            "add_form": AddCriteriaForm(
-                criteria=AssessmentCriterion.objects.filter(pk__in=[c.pk for c in others])
-                .select_related("unit")
-                .order_by("unit__code", "unit_id", "sort_key")
-            )
-            if others
-            else None,
-        },
-        status=_status(form),
-    )
+    if _posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.criteria_decide(
+                enrolment=evidence.enrolment, by=request.user, **form.service_kwargs(evidence)
+            ),
+            done=_decided(evidence),
+            then=request.path,
+        )
+    ):
+        return response
+    add_form = AddCriteriaForm(criteria=portfolio_record.criteria_among(others)) if others else None
+    files = portfolio_selectors.files_of(evidence)
+    context = {"evidence": evidence, "enrolment": evidence.enrolment, "rows": rows}
+    context.update({"form": form, "files": files, "add_form": add_form})
+    return render(request, "moderation/evidence_assess.html", context, status=_status(form))
 
 
 @require_POST
@@ -121,26 +126,25 @@ def evidence_assess(request, pk):
 def evidence_add_criteria(request, pk):
     evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
     _, others = portfolio_record.evidence_assessment(evidence)
-    form = AddCriteriaForm(
-        request.POST,
-        criteria=AssessmentCriterion.objects.filter(pk__in=[c.pk for c in others]),
-    )
-    if form.is_valid():
-        try:
-            count = services.evidence_add_criteria(
-                evidence=evidence, by=request.user, criteria=form.cleaned_data["criteria"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                f"{evidence.reference} now also covers {count} more criteri"
-                f"{'on' if count == 1 else 'a'}; decide them below.",
-            )
-    else:
+    form = AddCriteriaForm(request.POST, criteria=portfolio_record.criteria_among(others))
+    if not form.is_valid():
         messages.error(request, "Choose criteria of the learner's units.")
-    return redirect("moderation:evidence_assess", pk=evidence.pk)
+        return redirect("moderation:evidence_assess", pk=evidence.pk)
+    response = _apply(
+        request,
+        form,
+        lambda: services.evidence_add_criteria(
+            evidence=evidence, by=request.user, criteria=form.cleaned_data["criteria"]
+        ),
+        done=lambda count: (
+            f"{evidence.reference} now also covers {count} more criteri"
+            f"{'on' if count == 1 else 'a'}; decide them below."
+        ),
+        then=reverse("moderation:evidence_assess", args=[evidence.pk]),
+    )
+    if response is None:
+        messages.error(request, " ".join(form.non_field_errors()))
+    return response or redirect("moderation:evidence_assess", pk=evidence.pk)
 
 
 # ---------------------------------------------------------------- the record
@@ -202,21 +206,23 @@ def unit_sign(request, pk, unit_pk):
     enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk, action="assess")
     unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
     form = SignOffForm(request.POST)
-    if form.is_valid():
-        try:
-            services.unit_sign_off(
+    if form.is_valid() and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.unit_sign_off(
                 enrolment=enrolment,
                 unit=unit,
                 by=request.user,
+                request=request,
                 comments=form.cleaned_data["comments"],
                 password=form.cleaned_data["password"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, f"{unit} is signed off and locked.")
-            return redirect("moderation:unit_record", pk=enrolment.pk, unit_pk=unit.pk)
+            ),
+            done=lambda _: f"{unit} is signed off and locked.",
+            then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),
+        )
+    ):
+        return response
     return _unit_page(request, enrolment, unit, forms={"sign_form": form}, status=400)
 
 
@@ -227,20 +233,20 @@ def unit_acknowledge(request, pk, unit_pk):
     if not permissions.can_acknowledge(request.user, enrolment):
         raise PermissionDenied("Only the learner acknowledges a sign-off.")
     unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
-    record = moderation_record.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
+    sign_off = moderation_access.get_sign_off_to_acknowledge(enrolment, unit)
     form = AcknowledgeForm(request.POST)
-    if form.is_valid():
-        if record.sign_off is None:
-            raise Http404("This unit is not signed off.")
-        try:
-            services.sign_off_acknowledge(
-                sign_off=record.sign_off, by=request.user, comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, f"You acknowledged the sign-off of {unit}.")
-            return redirect("moderation:unit_record", pk=enrolment.pk, unit_pk=unit.pk)
+    if form.is_valid() and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.sign_off_acknowledge(
+                sign_off=sign_off, by=request.user, comment=form.cleaned_data["comment"]
+            ),
+            done=lambda _: f"You acknowledged the sign-off of {unit}.",
+            then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),
+        )
+    ):
+        return response
     return _unit_page(request, enrolment, unit, forms={"ack_form": form}, status=400)
 
 
@@ -248,55 +254,28 @@ def unit_acknowledge(request, pk, unit_pk):
 def criterion_detail(request, pk, criterion_pk):
     enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
     criterion = moderation_access.get_criterion_for_user(request.user, enrolment, criterion_pk)
-    history = portfolio_record.criterion_history(enrolment, criterion)
-    latest = history[-1] if history else None
-    can_decide = permissions.can_assess(
-        request.user, enrolment
-    ) and not portfolio_record.unit_is_locked(enrolment, criterion.unit_id)
+    page = portfolio_record.criterion_page(enrolment, criterion)
     form = None
-    if can_decide:
-        form = CriterionDecisionForm(request.POST or None, latest=latest)
+    if permissions.can_assess(request.user, enrolment) and not page.locked:
+        form = CriterionDecisionForm(request.POST or None, latest=page.latest)
     elif request.method == "POST":
         raise PermissionDenied("Only the learner's tutor decides, and not on a signed unit.")
-    if form is not None and request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.criteria_decide(
-                enrolment=enrolment,
-                by=request.user,
-                decided_on=data["decided_on"],
-                requests=[
-                    services.DecisionRequest(
-                        criterion_id=criterion.pk,
-                        outcome=data["outcome"],
-                        feedback=data["feedback"],
-                        seen_id=data["seen"],
-                    )
-                ],
-            )
-        except services.StaleDecision as exc:
-            messages.warning(request, " ".join(exc.messages))
-            return redirect(
-                "moderation:criterion_detail", pk=enrolment.pk, criterion_pk=criterion.pk
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, f"Your decision on {criterion.number} is recorded.")
-            return redirect(
-                "moderation:criterion_detail", pk=enrolment.pk, criterion_pk=criterion.pk
-            )
+    if _posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.criteria_decide(
+                enrolment=enrolment, by=request.user, **form.service_kwargs(criterion)
+            ),
+            done=lambda _: f"Your decision on {criterion.number} is recorded.",
+            then=request.path,
+        )
+    ):
+        return response
     return render(
         request,
         "moderation/criterion_detail.html",
-        {
-            "enrolment": enrolment,
-            "criterion": criterion,
-            "history": list(reversed(history)),
-            "latest": latest,
-            "evidence": portfolio_record.submitted_evidence_for(enrolment, criterion),
-            "form": form,
-        },
+        {"enrolment": enrolment, "criterion": criterion, "form": form, **page.context()},
         status=_status(form),
     )
 
@@ -323,63 +302,31 @@ def enrolment_audit(request, pk):
 def sample_decide(request, pk, unit_pk, kind):
     enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
     unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
-    if kind not in ModeratorKind.values:
-        raise Http404("No such kind of moderator.")
-    kind = ModeratorKind(kind)
-    allowed = (
-        permissions.can_sample_internally(request.user, enrolment)
-        if kind == ModeratorKind.INTERNAL
-        else permissions.can_sample_externally(request.user, enrolment, unit)
-    )
-    if not allowed:
-        raise PermissionDenied(f"You are not this unit's {kind.label.lower()}.")
-    record = moderation_record.enrolment_record(enrolment, unit_ids=[unit.pk])[0]
-    line = record.samples.get(kind)
-    latest = line.latest if line else None
-    decided = [line.criterion.pk for line in record.lines if line.decision]
-    form = SampleDecisionForm(
-        request.POST or None,
-        criteria=AssessmentCriterion.objects.filter(pk__in=decided).order_by("sort_key"),
-        latest=latest,
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            decision = services.sample_decide(
+    kind = moderation_access.get_sample_kind_for_user(request.user, enrolment, unit, kind)
+    page = moderation_record.sample_page(enrolment, unit, kind)
+    form = SampleDecisionForm(request.POST or None, criteria=page.decided, latest=page.latest)
+    if _posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.sample_decide(
                 enrolment=enrolment,
                 unit=unit,
                 kind=kind,
                 by=request.user,
-                outcome=data["outcome"],
-                comments=data["comments"],
-                required_actions=data["required_actions"],
-                reopen_criteria=list(data["reopen_criteria"]),
-                password=data["password"],
-                seen_id=data["seen"],
                 request=request,
-            )
-        except services.StaleDecision as exc:
-            messages.warning(request, " ".join(exc.messages))
-            return redirect(request.path)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{unit}: {decision.get_outcome_display().lower()}, signed by "
-                f"{decision.signature_name}.",
-            )
-            return redirect("moderation:unit_record", pk=enrolment.pk, unit_pk=unit.pk)
+                **form.service_kwargs(),
+            ),
+            done=lambda d: (
+                f"{unit}: {d.get_outcome_display().lower()}, signed by {d.signature_name}."
+            ),
+            then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),
+        )
+    ):
+        return response
     context = _record_context(request, enrolment)
     context.update(
-        {
-            "unit": unit,
-            "record": record,
-            "kind": kind,
-            "form": form,
-            "latest": latest,
-            "SampleOutcome": SampleOutcome,
-        }
+        {"unit": unit, "kind": kind, "form": form, "SampleOutcome": SampleOutcome, **page.context()}
     )
     return render(request, "moderation/sample_decide.html", context, status=_status(form))
 
@@ -424,48 +371,24 @@ def plan_list(request, centre_pk):
 
 
 def _plan_form(request, *, centre, plan=None):
-    initial = {}
-    if plan is not None:
-        initial = {
-            "tutor": plan.tutor_id,
-            "qualification": plan.qualification_id,
-            "learner_rate": plan.learner_rate,
-            "unit_rate": plan.unit_rate,
-            "include_interim": plan.include_interim,
-            "include_summative": plan.include_summative,
-            "new_tutor": plan.new_tutor,
-            "new_units": list(plan.new_units.values_list("pk", flat=True)),
-            "risk_methods": list(plan.risk_methods.values_list("pk", flat=True)),
-            "risk_learners": list(plan.risk_learners.values_list("pk", flat=True)),
-            "risk_locations": plan.risk_locations,
-        }
     form = SamplingPlanForm(
-        request.POST or None, initial=initial, centre=centre, moderator=request.user
+        request.POST or None,
+        initial=SamplingPlanForm.initial_for(plan),
+        centre=centre,
+        moderator=request.user,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            plan = services.plan_save(
-                centre=centre,
-                by=request.user,
-                plan=plan,
-                tutor=data["tutor"],
-                qualification=data["qualification"],
-                learner_rate=data["learner_rate"],
-                unit_rate=data["unit_rate"],
-                include_interim=data["include_interim"],
-                include_summative=data["include_summative"],
-                new_tutor=data["new_tutor"],
-                new_units=list(data["new_units"]),
-                risk_methods=list(data["risk_methods"]),
-                risk_learners=list(data["risk_learners"]),
-                risk_locations=data["risk_locations"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, "The sampling plan is saved.")
-            return redirect(plan)
+    if _posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.plan_save(
+                centre=centre, by=request.user, plan=plan, **form.service_kwargs()
+            ),
+            done=lambda _: "The sampling plan is saved.",
+            then=lambda saved: saved.get_absolute_url(),
+        )
+    ):
+        return response
     return render(
         request,
         "moderation/plan_form.html",
@@ -489,18 +412,7 @@ def plan_update(request, pk):
 @login_required
 def plan_detail(request, pk):
     plan = moderation_access.get_plan_for_user(request.user, pk)
-    grid = moderation_plans.plan_grids([plan])[0]
-    return render(
-        request,
-        "moderation/plan_detail.html",
-        {
-            "plan": plan,
-            "grid": grid,
-            "new_units": list(plan.new_units.all()),
-            "risk_methods": list(plan.risk_methods.all()),
-            "risk_learners": list(plan.risk_learners.all()),
-        },
-    )
+    return render(request, "moderation/plan_detail.html", moderation_plans.plan_page(plan))
 
 
 @login_required
@@ -545,26 +457,16 @@ def grant_list(request, centre_pk):
 def grant_create(request, centre_pk):
     centre = _centre_for_admin(request, centre_pk)
     form = GrantForm(request.POST or None, centre=centre)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            grant = services.grant_create(
-                centre=centre,
-                by=request.user,
-                moderator=data["moderator"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                enrolments=list(data["enrolments"]),
-                units=list(data["units"]),
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request, f"{grant.moderator} has access until {grant.ends_at:%d %b %Y %H:%M}."
-            )
-            return redirect(grant)
+    if _posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.grant_create(centre=centre, by=request.user, **form.service_kwargs()),
+            done=lambda g: f"{g.moderator} has access until {g.ends_at:%d %b %Y %H:%M}.",
+            then=lambda g: g.get_absolute_url(),
+        )
+    ):
+        return response
     return render(
         request,
         "moderation/grant_form.html",
@@ -579,13 +481,7 @@ def grant_detail(request, pk):
     return render(
         request,
         "moderation/grant_detail.html",
-        {
-            "grant": grant,
-            "enrolments": list(grant.enrolments.select_related("learner", "qualification")),
-            "units": list(grant.units.all()),
-            "log": list(moderation_dashboards.access_log_for(grant)),
-            "now": timezone.now(),
-        },
+        {**moderation_dashboards.grant_page(grant), "now": timezone.now()},
     )
 
 

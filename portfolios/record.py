@@ -185,3 +185,36 @@ def evidence_assessment(evidence) -> tuple[list[EvidenceCriterionRow], list]:
         elif c.unit_id not in locked_units:
             others.append(c)
     return rows, others
+
+
+def criteria_among(criteria):
+    """The given criteria (objects or ids) as a queryset in display order, for a form's
+    choices."""
+    ids = [getattr(c, "pk", c) for c in criteria]
+    return (
+        AssessmentCriterion.objects.filter(pk__in=ids)
+        .select_related("unit")
+        .order_by("unit__code", "unit_id", "sort_key")
+    )
+
+
+@dataclass
+class CriterionPage:
+    history: list  # every decision, newest first
+    evidence: list  # the current evidence mapped to it
+    locked: bool
+
+    @property
+    def latest(self):
+        return self.history[0] if self.history else None
+
+    def context(self) -> dict:
+        return {"history": self.history, "latest": self.latest, "evidence": self.evidence}
+
+
+def criterion_page(enrolment, criterion) -> CriterionPage:
+    return CriterionPage(
+        history=list(reversed(criterion_history(enrolment, criterion))),
+        evidence=submitted_evidence_for(enrolment, criterion),
+        locked=unit_is_locked(enrolment, criterion.unit_id),
+    )

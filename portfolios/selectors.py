@@ -26,6 +26,7 @@ from portfolios.models import (
 from portfolios.progress import Portfolio, build_portfolio
 from portfolios.record import latest_decisions
 from portfolios.state import current_evidence_q
+from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import (
     AssessmentCriterion,
     EvidenceMethod,
@@ -302,6 +303,14 @@ def mapping_picker(enrolment) -> Portfolio:
         links=[],
         decisions={},
     )
+
+
+def files_of(evidence) -> list:
+    """The item's files, each with `preview_kind` (how the page may show it, if at all)."""
+    files = list(evidence.files.all())
+    for f in files:
+        f.preview_kind = PREVIEW_KINDS.get(f.content_type)
+    return files
 
 
 def superseding(evidence):

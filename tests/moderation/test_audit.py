@@ -13,10 +13,10 @@ from tests.moderation.conftest import criteria, decide
 
 @pytest.fixture
 def chain(enrolment, evidence, tutor, catalogue):
-    """Four decisions: four entries, #1 to #4."""
+    """The evidence added and submitted (#1, #2), then four decisions (#3 to #6)."""
     decide(enrolment, tutor, criteria(catalogue.unit_a), evidence=evidence)
     entries = list(AuditEntry.objects.order_by("seq"))
-    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5, 6]
     return entries
 
 
@@ -33,15 +33,15 @@ def test_entries_are_chained(chain):
     for entry in chain:
         assert entry.hash == entry_hash(entry)
     head = AuditHead.objects.get()
-    assert (head.last_seq, head.last_hash) == (4, chain[-1].hash)
+    assert (head.last_seq, head.last_hash) == (6, chain[-1].hash)
     report = verify_chain()
-    assert report.ok and report.checked == 4
+    assert report.ok and report.checked == 6
 
 
 def test_verify_audit_command_reports_intact_chain(chain, capsys):
     call_command("verify_audit")
     assert (
-        f"Audit trail intact: 4 entries; head #4 hash {chain[-1].hash}" in capsys.readouterr().out
+        f"Audit trail intact: 6 entries; head #6 hash {chain[-1].hash}" in capsys.readouterr().out
     )
 
 
@@ -70,15 +70,15 @@ def test_deleted_entry_is_named(chain):
 
 
 def test_deleted_last_entry_is_named(chain):
-    raw("DELETE FROM {table} WHERE seq = 4")
+    raw("DELETE FROM {table} WHERE seq = 6")
     report = verify_chain()
-    assert report.seq == 4
-    assert "Entry #4 was removed" in report.problem
+    assert report.seq == 6
+    assert "Entry #6 was removed" in report.problem
 
 
 def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged = AuditEntry(
-        seq=5,
+        seq=7,
         created_at=chain[-1].created_at,
         actor=tutor,
         actor_name=str(tutor),
@@ -92,8 +92,8 @@ def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged.hash = entry_hash(forged)
     forged.save()  # a new row: allowed by the model; the chain head was not moved
     report = verify_chain()
-    assert report.seq == 5
-    assert "Entry #5 was inserted" in report.problem
+    assert report.seq == 7
+    assert "Entry #7 was inserted" in report.problem
 
 
 def test_replaced_entry_is_named(chain):
@@ -159,7 +159,7 @@ def test_decision_row_edited_in_the_database_is_named(chain):
     assert not report.ok
     assert report.problem == (
         f"criterion decision {decision.pk} was changed outside the product: it no longer "
-        f"matches entry #1."
+        f"matches entry #3."
     )
     with pytest.raises(CommandError) as caught:
         call_command("verify_audit")
@@ -181,7 +181,7 @@ def test_sign_off_row_edited_in_the_database_is_named(enrolment, evidence, tutor
     report = verify_chain()
     assert [f.problem for f in report.findings] == [
         f"unit sign-off {sign_off.pk} was changed outside the product: it no longer matches "
-        "entry #5."
+        "entry #7."
     ]
 
 
@@ -194,7 +194,8 @@ def test_wiped_trail_is_caught(chain):
     assert not report.ok
     ids = sorted(CriterionDecision.objects.values_list("pk", flat=True))
     assert [f.problem for f in report.findings] == [
-        f"criterion decision {pk} has no entry in the audit trail." for pk in ids
+        *(f"criterion decision {pk} has no entry in the audit trail." for pk in ids),
+        f"evidence {chain[0].object_id} has no entry in the audit trail.",
     ]
 
 
@@ -224,15 +225,17 @@ def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, t
 
     with override_settings(AUDIT_KEY="centre-secret"):
         decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], evidence=evidence)
-        entry = AuditEntry.objects.get()
+        # The evidence's two entries were written before the key was set; the decision's is keyed.
+        entry = AuditEntry.objects.get(seq=3)
         assert entry.keyed
+        assert not AuditEntry.objects.get(seq=2).keyed
         assert verify_chain().ok
         # Someone with the database but not the key rewrites the entry and its plain hash.
         entry.summary = "Rewritten"
         forged_hash = entry_hash(entry, key=b"a guess")
-        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 1", ["Rewritten", forged_hash])
+        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 3", ["Rewritten", forged_hash])
         raw("UPDATE audit_audithead SET last_hash = %s", [forged_hash])
         assert verify_chain().problem == (
-            "Entry #1 was changed: its content no longer matches its hash."
+            "Entry #3 was changed: its content no longer matches its hash."
         )
-    assert verify_chain().problem == "Entry #1 is keyed: set AUDIT_KEY to check the chain."
+    assert verify_chain().problem == "Entry #3 is keyed: set AUDIT_KEY to check the chain."
