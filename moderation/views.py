@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import formflow
 from accounts.enums import Role
 from accounts.permissions import centres_where
 from accounts.selectors import get_centre_for_user
@@ -35,37 +36,11 @@ from portfolios import record as portfolio_record
 from portfolios import selectors as portfolio_selectors
 from portfolios.enums import DecisionOutcome
 
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _status(form) -> int:
-    return 400 if form is not None and form.is_bound and form.errors else 200
+_status = formflow.form_status
 
 
 def _apply(request, form, change, *, done, then):
-    """Run `change` (a service call); on success say `done(result)` and go to `then`. A stale
-    decision goes back to the page with a warning; any other refusal lands on the form, and
-    None is returned so that the view shows it again."""
-    try:
-        result = change()
-    except services.StaleDecision as exc:
-        messages.warning(request, " ".join(exc.messages))
-        return redirect(request.path)
-    except ValidationError as exc:
-        _errors_to_form(form, exc)
-        return None
-    messages.success(request, done(result))
-    return redirect(then(result) if callable(then) else then)
-
-
-def _posted(request, form) -> bool:
-    return request.method == "POST" and form is not None and form.is_valid()
+    return formflow.apply(request, form, change, done=done, then=then, stale=services.StaleDecision)
 
 
 # ---------------------------------------------------------------- tutors
@@ -102,7 +77,7 @@ def evidence_assess(request, pk):
     evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
     rows, others = portfolio_record.evidence_assessment(evidence)
     form = EvidenceDecisionForm(request.POST or None, rows=rows)
-    if _posted(request, form) and (
+    if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,
@@ -260,7 +235,7 @@ def criterion_detail(request, pk, criterion_pk):
         form = CriterionDecisionForm(request.POST or None, latest=page.latest)
     elif request.method == "POST":
         raise PermissionDenied("Only the learner's tutor decides, and not on a signed unit.")
-    if _posted(request, form) and (
+    if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,
@@ -305,7 +280,7 @@ def sample_decide(request, pk, unit_pk, kind):
     kind = moderation_access.get_sample_kind_for_user(request.user, enrolment, unit, kind)
     page = moderation_record.sample_page(enrolment, unit, kind)
     form = SampleDecisionForm(request.POST or None, criteria=page.decided, latest=page.latest)
-    if _posted(request, form) and (
+    if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,
@@ -377,7 +352,7 @@ def _plan_form(request, *, centre, plan=None):
         centre=centre,
         moderator=request.user,
     )
-    if _posted(request, form) and (
+    if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,
@@ -457,7 +432,7 @@ def grant_list(request, centre_pk):
 def grant_create(request, centre_pk):
     centre = _centre_for_admin(request, centre_pk)
     form = GrantForm(request.POST or None, centre=centre)
-    if _posted(request, form) and (
+    if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,

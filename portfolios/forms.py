@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
+from portfolios.models import EnrolmentUnit
 from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for, people_at
 from portfolios.uploads import clean_display_name
@@ -212,6 +213,34 @@ class EvidenceForm(_Form):
     def was_cut_off(self) -> bool:
         return self.is_bound and self.data.get(UPLOAD_COMPLETE_FIELD) != "1"
 
+    @staticmethod
+    def initial_from(evidence, *, with_date: bool = True) -> dict:
+        """The form filled from an item: to change a draft, or to start its correction."""
+        if evidence is None:
+            return {}
+        initial = {
+            "title": evidence.title,
+            "method": evidence.method_id,
+            "description": evidence.description,
+            "text": evidence.text,
+            "workplace_location": evidence.workplace_location,
+        }
+        return {**initial, "date": evidence.date} if with_date else initial
+
+    def service_kwargs(self) -> dict:
+        """For `services.evidence_create` (and, with `update_kwargs`, `evidence_update`)."""
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("title", "method", "date", "description", "text", "workplace_location")
+        } | {"files": data["files"]}
+
+    def update_kwargs(self) -> dict:
+        kwargs = self.service_kwargs()
+        kwargs["new_files"] = kwargs.pop("files")
+        kwargs["remove_file_ids"] = [f.pk for f in self.cleaned_data.get("remove_files") or []]
+        return kwargs
+
     def clean_date(self):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
@@ -262,8 +291,16 @@ class MappingForm(_Form):
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
-            unit__enrolment_units__enrolment=enrolment
+            unit_id__in=EnrolmentUnit.objects.current()
+            .filter(enrolment=enrolment)
+            .values("unit_id")
         )
+
+    def checked(self, evidence) -> set[int]:
+        """The ticks to show: what was sent back, or what the item covers now."""
+        if self.is_bound:
+            return {int(v) for v in self["criteria"].value() or [] if str(v).isdigit()}
+        return set(evidence.links.values_list("criterion_id", flat=True))
 
 
 class SubmitForm(_Form):

@@ -115,6 +115,17 @@ def get_evidence_file_for_user(user, pk: int, *, action: str = "view") -> Eviden
     return evidence_file
 
 
+def get_correctable_evidence(user, enrolment, pk: int) -> Evidence:
+    """A submitted item of this enrolment that the person may correct and that has no
+    correction yet (404 when it is not of this portfolio; 403 when it may not be corrected)."""
+    evidence = get_evidence_for_user(user, pk, action="correct")
+    if evidence.enrolment_id != enrolment.pk:
+        raise Http404("No such evidence in this portfolio.")
+    if superseding(evidence) is not None:
+        raise PermissionDenied(f"{evidence.reference} has already been corrected.")
+    return evidence
+
+
 def _count(queryset, *, per: str, distinct: str = "pk"):
     """A correlated COUNT subquery, so several counts never multiply each other's joins."""
     counted = queryset.order_by().values(per).annotate(n=Count(distinct, distinct=True)).values("n")
@@ -311,6 +322,23 @@ def files_of(evidence) -> list:
     for f in files:
         f.preview_kind = PREVIEW_KINDS.get(f.content_type)
     return files
+
+
+def evidence_page(user, evidence) -> dict:
+    """What an item's page shows this person, and what they may do with it."""
+    superseded_by = superseding(evidence)
+    return {
+        "evidence": evidence,
+        "enrolment": evidence.enrolment,
+        "state": evidence.state,
+        "files": files_of(evidence),
+        "criteria": mapped_criteria(user, evidence),
+        "superseded_by": superseded_by,
+        "can_edit": permissions.can_edit_evidence(user, evidence),
+        "can_delete": permissions.can_delete_evidence(user, evidence),
+        "can_submit": permissions.can_submit_evidence(user, evidence),
+        "can_correct": permissions.can_correct_evidence(user, evidence) and superseded_by is None,
+    }
 
 
 def superseding(evidence):

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import formflow
 from accounts.models import User
 from accounts.selectors import get_centre_for_user
 from portfolios import permissions, selectors, services
@@ -43,14 +44,6 @@ def _posted(request):
 
 def _files(request):
     return request.FILES if request.method == "POST" else None
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---------------------------------------------------------------- enrolments
@@ -111,7 +104,7 @@ def enrolment_create(request, centre_pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            formflow.errors_to_form(form, exc)
         else:
             messages.success(request, f"{enrolment.learner} is enrolled.")
             for note in form.combination_notes:
@@ -164,7 +157,7 @@ def enrolment_update(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            formflow.errors_to_form(form, exc)
         else:
             messages.success(request, "The enrolment is updated.")
             for note in form.combination_notes:
@@ -227,190 +220,125 @@ def evidence_list(request, pk):
     )
 
 
-def _evidence_form_response(request, template, context, form, *, success_url=None):
-    """The page, or for the upload script a small JSON answer / the page with its errors."""
-    if success_url is not None:
+def _evidence_form_response(request, template, context, done):
+    """After a save (`done`, a redirect), the upload script gets a small JSON answer instead;
+    otherwise the page, with its errors."""
+    if done:
         if _is_xhr(request):
-            return JsonResponse({"redirect": success_url})
-        return redirect(success_url)
-    return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
+            return JsonResponse({"redirect": done.url})
+        return done
+    return render(request, template, context, status=formflow.form_status(context["form"]))
+
+
+def _correcting(request, enrolment):
+    """The submitted item a new one corrects (`?corrects=<id>`), or None."""
+    corrects = request.GET.get("corrects")
+    if not corrects:
+        return None
+    if not corrects.isdigit():
+        raise Http404("No such evidence.")
+    return selectors.get_correctable_evidence(request.user, enrolment, int(corrects))
+
+
+def _saved(evidence, files) -> str:
+    with_files = f" with {len(files)} file(s)" if files else ""
+    return (
+        f"{evidence.reference} {evidence.title} is saved{with_files}. "
+        "Now tick the criteria it covers."
+    )
 
 
 @login_required
 def evidence_create(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="add_evidence")
-    supersedes = None
-    corrects = request.GET.get("corrects")
-    if corrects:
-        if not corrects.isdigit():
-            raise Http404("No such evidence.")
-        supersedes = selectors.get_evidence_for_user(request.user, int(corrects), action="correct")
-        if supersedes.enrolment_id != enrolment.pk:
-            raise Http404("No such evidence in this portfolio.")
-        if selectors.superseding(supersedes) is not None:
-            messages.error(request, f"{supersedes.reference} has already been corrected.")
-            return redirect(supersedes)
-    initial = {}
-    if supersedes is not None:
-        initial = {
-            "title": supersedes.title,
-            "method": supersedes.method_id,
-            "description": supersedes.description,
-            "text": supersedes.text,
-            "workplace_location": supersedes.workplace_location,
-        }
+    supersedes = _correcting(request, enrolment)
     form = EvidenceForm(
         _posted(request),
         _files(request),
-        initial=initial,
+        initial=EvidenceForm.initial_from(supersedes, with_date=False),
         enrolment=enrolment,
         user=request.user,
     )
-    success_url = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            evidence = services.evidence_create(
-                enrolment=enrolment,
-                by=request.user,
-                title=data["title"],
-                method=data["method"],
-                date=data["date"],
-                description=data["description"],
-                text=data["text"],
-                workplace_location=data["workplace_location"],
-                files=data["files"],
-                supersedes=supersedes,
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{evidence.reference} {evidence.title} is saved"
-                + (f" with {len(data['files'])} file(s)" if data["files"] else "")
-                + ". Now tick the criteria it covers.",
-            )
-            success_url = reverse("evidence_map", args=[evidence.pk])
+    response = formflow.posted(request, form) and formflow.apply(
+        request,
+        form,
+        lambda: services.evidence_create(
+            enrolment=enrolment, by=request.user, supersedes=supersedes, **form.service_kwargs()
+        ),
+        done=lambda evidence: _saved(evidence, form.cleaned_data["files"]),
+        then=lambda evidence: reverse("evidence_map", args=[evidence.pk]),
+    )
     return _evidence_form_response(
         request,
         "portfolios/evidence_form.html",
-        {"enrolment": enrolment, "supersedes": supersedes, "evidence": None},
-        form,
-        success_url=success_url,
+        {"enrolment": enrolment, "supersedes": supersedes, "evidence": None, "form": form},
+        response,
     )
 
 
 @login_required
 def evidence_update(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk, action="edit")
-    initial = {
-        "title": evidence.title,
-        "method": evidence.method_id,
-        "date": evidence.date,
-        "description": evidence.description,
-        "text": evidence.text,
-        "workplace_location": evidence.workplace_location,
-    }
     form = EvidenceForm(
         _posted(request),
         _files(request),
-        initial=initial,
+        initial=EvidenceForm.initial_from(evidence),
         enrolment=evidence.enrolment,
         user=request.user,
         evidence=evidence,
     )
-    success_url = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.evidence_update(
-                evidence=evidence,
-                by=request.user,
-                title=data["title"],
-                method=data["method"],
-                date=data["date"],
-                description=data["description"],
-                text=data["text"],
-                workplace_location=data["workplace_location"],
-                new_files=data["files"],
-                remove_file_ids=[f.pk for f in data.get("remove_files") or []],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, f"{evidence.reference} is saved.")
-            success_url = evidence.get_absolute_url()
+    response = formflow.posted(request, form) and formflow.apply(
+        request,
+        form,
+        lambda: services.evidence_update(
+            evidence=evidence, by=request.user, **form.update_kwargs()
+        ),
+        done=lambda _: f"{evidence.reference} is saved.",
+        then=evidence.get_absolute_url(),
+    )
     return _evidence_form_response(
         request,
         "portfolios/evidence_form.html",
-        {"enrolment": evidence.enrolment, "supersedes": None, "evidence": evidence},
-        form,
-        success_url=success_url,
+        {"enrolment": evidence.enrolment, "supersedes": None, "evidence": evidence, "form": form},
+        response,
     )
 
 
 @login_required
 def evidence_detail(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk)
-    files = list(evidence.files.all())
-    for f in files:
-        f.preview_kind = PREVIEW_KINDS.get(f.content_type)
-    superseded_by = selectors.superseding(evidence)
-    user = request.user
     return render(
         request,
         "portfolios/evidence_detail.html",
-        {
-            "evidence": evidence,
-            "enrolment": evidence.enrolment,
-            "state": evidence.state,
-            "files": files,
-            "criteria": selectors.mapped_criteria(user, evidence),
-            "superseded_by": superseded_by,
-            "can_edit": permissions.can_edit_evidence(user, evidence),
-            "can_delete": permissions.can_delete_evidence(user, evidence),
-            "can_submit": permissions.can_submit_evidence(user, evidence),
-            "can_correct": permissions.can_correct_evidence(user, evidence)
-            and superseded_by is None,
-        },
+        selectors.evidence_page(request.user, evidence),
     )
 
 
 @login_required
 def evidence_map(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk, action="edit")
-    enrolment = evidence.enrolment
-    current = set(evidence.links.values_list("criterion_id", flat=True))
-    form = MappingForm(_posted(request), enrolment=enrolment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evidence_set_criteria(
-                evidence=evidence, by=request.user, criteria=form.cleaned_data["criteria"]
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            count = len(form.cleaned_data["criteria"])
-            messages.success(
-                request,
-                f"{evidence.reference} is linked to {count} criteri{'on' if count == 1 else 'a'}.",
-            )
-            return redirect(evidence)
-    if form.is_bound:
-        current = {int(v) for v in form["criteria"].value() or [] if str(v).isdigit()}
-    return render(
+    form = MappingForm(_posted(request), enrolment=evidence.enrolment)
+    response = formflow.posted(request, form) and formflow.apply(
         request,
-        "portfolios/evidence_map.html",
-        {
-            "evidence": evidence,
-            "enrolment": enrolment,
-            "form": form,
-            "picker": selectors.mapping_picker(enrolment),
-            "checked": current,
-        },
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.evidence_set_criteria(
+            evidence=evidence, by=request.user, criteria=form.cleaned_data["criteria"]
+        ),
+        done=lambda _: _linked(evidence, len(form.cleaned_data["criteria"])),
+        then=evidence.get_absolute_url(),
     )
+    if response:
+        return response
+    picker = selectors.mapping_picker(evidence.enrolment)
+    context = {"evidence": evidence, "enrolment": evidence.enrolment, "form": form}
+    context.update({"picker": picker, "checked": form.checked(evidence)})
+    return render(
+        request, "portfolios/evidence_map.html", context, status=formflow.form_status(form)
+    )
+
+
+def _linked(evidence, count: int) -> str:
+    return f"{evidence.reference} is linked to {count} criteri{'on' if count == 1 else 'a'}."
 
 
 def _submit(request, *, enrolment, drafts, initial, back_url):
@@ -423,7 +351,7 @@ def _submit(request, *, enrolment, drafts, initial, back_url):
                 declaration_confirmed=form.cleaned_data["confirm"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            formflow.errors_to_form(form, exc)
         else:
             messages.success(
                 request, f"{count} item{'s' if count != 1 else ''} submitted for assessment."
