@@ -1,8 +1,11 @@
+from collections import Counter
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
-from qualifications.importer import SpecParseError
+from qualifications.importer import GRADES, SpecParseError
+from qualifications.importer.edits import split_rows
 from qualifications.models import OFQUAL_UNIT_CODE
 from qualifications.textextract import extract_text
 
@@ -54,7 +57,7 @@ class SpecSourceForm(forms.Form):
 
 
 class UnitDetailsForm(forms.Form):
-    """What the document left out of one unit, asked for before saving."""
+    """What the document left out of one unit (title, code, level), asked for before saving."""
 
     title = forms.CharField(max_length=300, required=False)
     code = forms.CharField(
@@ -63,6 +66,7 @@ class UnitDetailsForm(forms.Form):
         required=False,
         help_text="e.g. L/506/1807. Leave blank if you do not know it yet.",
     )
+    level = forms.IntegerField(min_value=1, max_value=8, required=False)
 
     def __init__(self, *args, needs_title=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,6 +79,49 @@ class UnitDetailsForm(forms.Form):
         if code and not OFQUAL_UNIT_CODE.match(code):
             raise ValidationError("An Ofqual unit code looks like L/506/1807.")
         return code
+
+
+class CriterionRowForm(forms.Form):
+    """One parsed criterion in the preview, as the admin corrects it.
+
+    Splitting a row: start a new line in its text with the new criterion's number
+    ("1.3 Describe ..."). Merging: tick "merge into the row above".
+    """
+
+    outcome = forms.CharField(max_length=10)
+    outcome_title = forms.CharField(max_length=500, required=False)
+    number = forms.CharField(max_length=12)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=True)
+    grade = forms.ChoiceField(
+        choices=[("", "—"), *((g, g.capitalize()) for g in GRADES)], required=False
+    )
+    merge_up = forms.BooleanField(label="Merge into the row above", required=False)
+
+
+class BaseCriterionRowFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        numbers = Counter(row["number"] for row in split_rows(self.rows()))
+        repeated = sorted(number for number, count in numbers.items() if count > 1)
+        if repeated:
+            raise ValidationError(
+                f"Each criterion needs its own number: {', '.join(repeated)} is used twice."
+            )
+        if not numbers:
+            raise ValidationError("A unit needs at least one criterion.")
+
+    def rows(self) -> list[dict]:
+        return [
+            {**form.cleaned_data, "delete": self._should_delete_form(form)}
+            for form in self.forms
+            if form.cleaned_data
+        ]
+
+
+CriterionRowFormSet = forms.formset_factory(
+    CriterionRowForm, formset=BaseCriterionRowFormSet, extra=1, can_delete=True
+)
 
 
 class CatalogueSearchForm(forms.Form):

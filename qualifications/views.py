@@ -5,8 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.permissions import can_browse_catalogue, can_import_specifications
 from qualifications import selectors
-from qualifications.forms import CatalogueSearchForm, SpecSourceForm, UnitDetailsForm
+from qualifications.forms import (
+    CatalogueSearchForm,
+    CriterionRowFormSet,
+    SpecSourceForm,
+    UnitDetailsForm,
+)
 from qualifications.importer import SpecParseError, parse_spec
+from qualifications.importer.edits import apply_corrections, unit_rows
 from qualifications.models import Qualification
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
@@ -58,24 +64,29 @@ def unit_detail(request, slug):
     return render(request, "qualifications/unit_detail.html", {"unit": unit})
 
 
-def _details_forms(plans, data=None):
-    return [
-        (
-            plan,
-            UnitDetailsForm(
-                data,
-                prefix=f"unit-{plan.index}",
-                needs_title=plan.unit is None and not plan.parsed.title,
-                initial={"title": plan.title, "code": plan.code},
-            ),
+def _unit_forms(plans, data=None):
+    """For each planned unit: the form for what the document left out, and its rows."""
+    forms = []
+    for plan in plans:
+        prefix = f"unit-{plan.index}"
+        details = UnitDetailsForm(
+            data,
+            prefix=prefix,
+            needs_title=plan.unit is None and not plan.parsed.title,
+            initial={"title": plan.title, "code": plan.code, "level": plan.parsed.level},
         )
-        for plan in plans
-    ]
+        # A confirmation that posts no rows keeps the reading as it is.
+        posted = data is not None and f"{prefix}-rows-TOTAL_FORMS" in data
+        rows = CriterionRowFormSet(
+            data if posted else None, prefix=f"{prefix}-rows", initial=unit_rows(plan.parsed)
+        )
+        forms.append((plan, details, rows))
+    return forms
 
 
 @login_required
 def spec_import_view(request):
-    """Paste or upload → preview of what was recognised (asking for what is missing) → save."""
+    """Paste or upload → preview of what was recognised, corrected by the admin → save."""
     _require(
         can_import_specifications(request.user),
         "Only centre admins may import specifications.",
@@ -101,11 +112,22 @@ def spec_import_view(request):
 
     confirming = request.POST.get("confirm") == "1"
     preview = spec_plan(result=result)
-    details_forms = _details_forms(preview.plans, request.POST if confirming else None)
-    if confirming and all(f.is_valid() for _, f in details_forms):
-        details = {plan.index: f.cleaned_data for plan, f in details_forms}
+    unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
+    unchecked = bool(result.doubts) and any(not rows.is_bound for _, _, rows in unit_forms)
+    if confirming and unchecked:
+        messages.error(request, "Check the rows below before saving: the reading is in doubt.")
+    elif confirming and all(
+        details.is_valid() and (not rows.is_bound or rows.is_valid())
+        for _, details, rows in unit_forms
+    ):
+        corrected = apply_corrections(
+            result,
+            rows={plan.index: rows.rows() for plan, _, rows in unit_forms if rows.is_bound},
+            levels={plan.index: details.cleaned_data["level"] for plan, details, _ in unit_forms},
+        )
+        details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
         try:
-            report = spec_import(result=result, details=details)
+            report = spec_import(result=corrected, details=details)
         except SpecImportError as error:
             messages.error(request, f"Nothing was imported. {error}")
         else:
@@ -126,7 +148,7 @@ def spec_import_view(request):
         {
             "result": result,
             "source_text": source_text,
-            "plans": details_forms,
+            "units": unit_forms,
             "warnings": preview.warnings,
             "criteria_total": sum(p.parsed.criteria_count for p in preview.plans),
         },
