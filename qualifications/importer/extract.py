@@ -261,6 +261,9 @@ class _Reader:
                 if self.reading.outcome(outcome) is None:
                     self.reading.outcomes.append(ParsedOutcome(outcome, title, line.number))
             return self._criterion(line, outcome, number, match["text"])
+        match = OUTCOME.match(cell)
+        if match:
+            return self._outcome_line(line, match, explicit=True)
         match = NUMBERED.match(cell)
         if match:
             return self._single(line, match, cell)

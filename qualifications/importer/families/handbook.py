@@ -242,6 +242,7 @@ _SIGN_OFF = re.compile(
     r"(?:name|signature|signed|sign|date)\b",
     re.I,
 )
+_PAGE_NUMBER = re.compile(r"^page\s+\d+(?:\s+of\s+\d+)?$", re.I)
 _OUTCOME_COUNT = re.compile(r"^this unit has (\w+) learning outcomes?", re.I)
 _WORD_NUMBERS = {
     word: number
@@ -805,7 +806,7 @@ class _Parser:
         if sink is None or sink.awaiting or sink.collects or self.prev_blank or ln.indented:
             return False
         first = ln.cells[0]
-        if _match_criterion(first) or _match_outcome(first):
+        if _match_criterion(first) or _match_outcome(first) or _PAGE_NUMBER.match(first):
             return False
         if ln.bullets[0] and sink.kind == "criterion":
             return False  # a list under the criterion, handled with the cells

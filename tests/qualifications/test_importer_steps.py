@@ -1,0 +1,237 @@
+"""Each step of the importer's pipeline on its own: normalise, segment, metadata, extract,
+validate, the families' scores, the pipeline's choice, and the preview's corrections."""
+
+import pytest
+
+from qualifications.importer import parse_spec
+from qualifications.importer.edits import apply_rows, split_rows, unit_rows
+from qualifications.importer.extract import Rules, read_hierarchy
+from qualifications.importer.families import FAMILIES, grading_grid
+from qualifications.importer.families.base import Doc
+from qualifications.importer.metadata import read_metadata
+from qualifications.importer.normalise import normalise_document
+from qualifications.importer.results import ParsedCriterion, ParsedOutcome, ParsedUnit
+from qualifications.importer.segment import segment
+from qualifications.importer.validate import validate_unit
+from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
+
+
+def _lines(text):
+    return segment(normalise_document(text))
+
+
+def _read(text, **rules):
+    return read_hierarchy(_lines(text), Rules(**rules))
+
+
+def _criteria(outcomes):
+    return [(c.number, c.label, c.text) for o in outcomes for c in o.criteria]
+
+
+# --------------------------------------------------------------------------- normalise, segment
+
+
+def test_normalise_document_keeps_every_line():
+    text = "Unit\u00a0title:\r\n\ufb01rst \u201cquoted\u201d\r\n\r\nlast"
+    assert normalise_document(text) == 'Unit title:\nfirst "quoted"\n\nlast'
+
+
+def test_segment_reads_pipe_and_tab_cells_and_skips_table_rules():
+    lines = _lines("| LO | AC |\n|---|---|\n| 1 Know | 1.1 describe |\n\n1\tKnow\t1.1\tdescribe")
+    assert [(ln.number, ln.cells, ln.in_table) for ln in lines] == [
+        (1, ("LO", "AC"), True),
+        (2, (), True),
+        (3, ("1 Know", "1.1 describe"), True),
+        (4, (), False),
+        (5, ("1", "Know", "1.1", "describe"), True),
+    ]
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def test_metadata_label_then_value_on_the_next_line_with_units():
+    meta = read_metadata(
+        _lines(
+            "Sector subject area\n15.2 Administration\nUnit reference number\nT/505/4673\n"
+            "Title\nAssist with work\nLevel:\nLevel 3\nGuided learning hours:\n24 hours\n"
+            "Credit value\n3 credits\nAwarding organisation\nNCFE\n"
+        )
+    )
+    assert (meta.code, meta.title, meta.level, meta.glh, meta.credit_value) == (
+        "T/505/4673",
+        "Assist with work",
+        3,
+        24,
+        3,
+    )
+    assert meta.awarding_body == "NCFE"
+    assert sorted(meta.lines) == list(range(1, 15))
+
+
+def test_metadata_on_one_line_in_a_table_row_and_other_codes():
+    meta = read_metadata(_lines("| Level | 2 |\nUnit code: FR1K 04\nGLH: 30"), scheme="SQA")
+    assert (meta.level, meta.glh, meta.other_codes, meta.code) == (2, 30, {"SQA": "FR1K 04"}, "")
+
+
+# --------------------------------------------------------------------------- extract
+
+
+def test_criterion_3_10_is_never_read_as_3_1():
+    reading = _read("3 Know\n3.1 one\n3.10 ten\n")
+    assert _criteria(reading.outcomes) == [("3.1", "", "one"), ("3.10", "", "ten")]
+
+
+def test_bare_numbers_wait_for_their_text_on_later_lines():
+    reading = _read("1\n\nUnderstand work\n\n1.1\n\nDescribe work\n")
+    assert [(o.number, o.title) for o in reading.outcomes] == [("1", "Understand work")]
+    assert _criteria(reading.outcomes) == [("1.1", "", "Describe work")]
+
+
+def test_lists_restarting_under_each_element_keep_their_printed_label():
+    reading = _read("1 . Plan\n1. Identify\n2. Assess\n2 . Act\n1. Follow\n", restart=True)
+    assert _criteria(reading.outcomes) == [
+        ("1.1", "1.", "Identify"),
+        ("1.2", "2.", "Assess"),
+        ("2.1", "1.", "Follow"),
+    ]
+
+
+def test_trailing_dot_and_unit_group_item_labels():
+    reading = _read("1. Plan\n1.1. Identify\n301.2.3\tRecord details\n")
+    assert _criteria(reading.outcomes) == [
+        ("1.1", "1.1.", "Identify"),
+        ("2.3", "301.2.3", "Record details"),
+    ]
+
+
+def test_grades_flattened_on_one_line_are_split_banded_and_stripped_of_plts_tags():
+    reading = _read("P1 describe a [IE1] M1 explain a P2 list b [SM2, SM4] D1 judge a", grades=True)
+    crits = reading.outcomes[0].criteria
+    assert [(c.number, c.text, c.grade, c.tags) for c in crits] == [
+        ("P1", "describe a", "pass", ["IE1"]),
+        ("P2", "list b", "pass", ["SM2, SM4"]),
+        ("M1", "explain a", "merit", []),
+        ("D1", "judge a", "distinction", []),
+    ]
+
+
+def test_wrapped_hyphenated_criterion_and_sub_criteria_join_the_criterion():
+    reading = _read("1 Know\n1.1 Describe the organi-\nsation of work\na) at home\nb) at work\n")
+    assert _criteria(reading.outcomes) == [
+        ("1.1", "", "Describe the organisation of work a) at home b) at work")
+    ]
+
+
+def test_numbered_lines_not_taken_are_warnings_with_their_line():
+    off = Rules(off=grading_grid.RULES.off)
+    reading = read_hierarchy(_lines("1 Know\n1.1 Describe\n7 Stray\nRange\n1. slips\n"), off)
+    assert reading.warnings == [
+        (3, "'7 Stray' looks numbered but was not read"),
+        (5, "'1. slips' is in a section without criteria: not read"),
+    ]
+    assert (reading.numbered, reading.taken) == (4, 2)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _unit(*numbers, level=None, code=""):
+    outcome = ParsedOutcome("1", "Know", 1)
+    outcome.criteria = [
+        ParsedCriterion(n, "text" if n != "1.5" else "", i) for i, n in enumerate(numbers, 2)
+    ]
+    return ParsedUnit(code=code, title="Work", level=level, line=1, outcomes=[outcome])
+
+
+def test_validate_flags_gaps_repeats_missing_text_and_wrong_metadata():
+    unit = _unit("1.1", "1.2", "1.4", "1.4", "1.5", level=12, code="BSB123")
+    assert validate_unit(unit) == [
+        (1, "unit 'Work': 'BSB123' is not an Ofqual unit code"),
+        (1, "unit 'Work': level 12 is not plausible"),
+        (4, "unit 'Work': criterion 1.4 follows 1.2 (numbering gap)"),
+        (5, "unit 'Work': criterion 1.4 is repeated"),
+        (6, "unit 'Work': criterion 1.5 has no text"),
+    ]
+    assert (unit.level, unit.code, unit.other_codes) == (None, "", {"unit code": "BSB123"})
+
+
+# --------------------------------------------------------------------------- families, pipeline
+
+
+def test_every_family_has_a_plain_name_and_explains_its_score():
+    doc_text = "Unit 2: Fitness\nP1 describe\nM1 explain\nD1 evaluate\n"
+    doc = Doc(doc_text, doc_text, _lines(doc_text))
+    scores = {family.NAME: family.score(doc) for family in FAMILIES}
+    assert scores["grading_grid"].reasons == [
+        "pass and merit criteria P1, M1",
+        "distinction criteria D1",
+    ]
+    assert all(family.PLAIN and family.PLAIN[0].islower() for family in FAMILIES)
+
+
+def test_no_family_fits_so_the_general_reader_shows_it_with_low_confidence():
+    result = parse_spec("Knowledge\nK1 the law\nK2 the policies\n")
+    unit = result.units[0]
+    assert (result.layout, unit.layout_name, unit.confidence) == (
+        "general",
+        "numbered lines only (no known layout)",
+        0.4,
+    )
+    assert [(c.number, c.text) for c in unit.criteria] == [
+        ("K1", "the law"),
+        ("K2", "the policies"),
+    ]
+
+
+def test_grading_grid_is_named_in_plain_words_with_its_reasons():
+    result = parse_spec("Unit 2: Fitness\nP1 describe\nM1 explain\nD1 evaluate\n")
+    assert (result.layout_name, result.units[0].title) == ("a grading grid", "Fitness")
+    assert result.reasons == ["pass and merit criteria P1, M1", "distinction criteria D1"]
+
+
+@needs_seeds
+def test_seed_003_handbook_parses_in_under_a_second():
+    import time
+
+    text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
+    start = time.perf_counter()
+    result = parse_spec(text)
+    assert time.perf_counter() - start < 1.0
+    assert (len(result.units), sum(u.criteria_count for u in result.units)) == (39, 535)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def test_rows_split_merge_and_delete():
+    rows = [
+        {"outcome": "1", "number": "1.1", "text": "Describe A\n1.2 Explain B"},
+        {"outcome": "1", "number": "1.3", "text": "more of B", "merge_up": True},
+        {"outcome": "1", "number": "1.4", "text": "gone", "delete": True},
+    ]
+    assert [(r["number"], r["text"]) for r in split_rows(rows)] == [
+        ("1.1", "Describe A"),
+        ("1.2", "Explain B more of B"),
+    ]
+
+
+def test_apply_rows_keeps_guidance_by_number_and_round_trips():
+    unit = parse_spec("1. Understand A\n1.1 Explain A\n1.2 Describe A\n").units[0]
+    unit.outcomes[0].criteria[0].guidance = "Use examples"
+    again = apply_rows(unit, unit_rows(unit))
+    assert unit_rows(again) == unit_rows(unit)
+    assert again.outcomes[0].criteria[0].guidance == "Use examples"
+    assert again.outcomes[0].kind == "knowledge"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("", None), ("Dear Sir,\nThanks.\n", 1)],
+)
+def test_errors_name_their_line_when_the_text_has_lines(text, line):
+    from qualifications.importer import SpecParseError
+
+    with pytest.raises(SpecParseError) as error:
+        parse_spec(text)
+    assert error.value.line == line
