@@ -1,4 +1,4 @@
-"""The specification parser and text extraction: pure Python, no database needed."""
+"""The handbook family (the seed layouts) through the importer, and text extraction."""
 
 import io
 import re
