@@ -77,6 +77,9 @@ class Rules:
     code_outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     # "(a)", "(b)" under an outcome are its criteria (SQA), not parts of the criterion above.
     letter_criteria: bool = False
+    # Headings that stand for an outcome when the document numbers none ("Performance
+    # criteria", "Knowledge and understanding" in SVQ units), each with its own list.
+    heading_outcomes: re.Pattern | None = None
 
 
 @dataclass
@@ -140,6 +143,7 @@ class _Reader:
         self.mode = "criteria"  # criteria | off | content
         self.content_outcome: ParsedOutcome | None = None
         self.content_lines: dict[str, list[str]] = {}
+        self.heading_outcome = False  # the current outcome stands for a heading
         self.prev_raw = ""
         self.seen_numbers: dict[str, int] = {}
         self.restart_numbers = self._restart_numbers()
@@ -172,6 +176,8 @@ class _Reader:
                 if self.awaiting == "":
                     self.prev_raw = ""
                 continue
+            if self._heading_outcome(line):
+                continue
             if line.number in self.skip_lines or any(p.search(line.text) for p in self.rules.skip):
                 continue
             if self.rules.end and self.seen_numbers and self.rules.end.search(line.text):
@@ -195,6 +201,24 @@ class _Reader:
                         self._cell(line, part)
             self.prev_raw = line.raw.strip()
         return self.reading
+
+    def _heading_outcome(self, line: Line) -> bool:
+        pattern = self.rules.heading_outcomes
+        if pattern is None or not pattern.match(line.text.rstrip(":")):
+            return False
+        if self.outcome is not None and not self.heading_outcome:
+            return False  # under a numbered outcome the heading only starts its criteria
+        title = line.text.rstrip(":").strip()
+        outcome = next((o for o in self.reading.outcomes if o.title.lower() == title.lower()), None)
+        if outcome is None:
+            number = str(len(self.reading.outcomes) + 1)
+            outcome = ParsedOutcome(
+                number=number, title=title[:1].upper() + title[1:].lower(), line=line.number
+            )
+            self.reading.outcomes.append(outcome)
+        self.outcome, self.crit, self.awaiting = outcome, None, ""
+        self.mode, self.heading_outcome = "criteria", True
+        return True
 
     def _section(self, line: Line) -> bool:
         text = line.text.rstrip(":")
@@ -296,7 +320,9 @@ class _Reader:
         if self.rules.restart and restarting:
             listed = len(self.outcome.criteria)
             next_single = self._next_single_number(line.number)
-            starts_element = n == last + 1 and (next_single == 1 or n != listed + 1)
+            starts_element = (
+                not self.heading_outcome and n == last + 1 and (next_single == 1 or n != listed + 1)
+            )
             if n == listed + 1 and not starts_element:
                 number = f"{self.outcome.number}.{n}"
                 label = cell.split()[0] if cell.split()[0].endswith(".") else f"{n}."
@@ -320,7 +346,7 @@ class _Reader:
             return False
         outcome = ParsedOutcome(number=str(n), title=title, line=line.number)
         self.reading.outcomes.append(outcome)
-        self.outcome, self.crit = outcome, None
+        self.outcome, self.crit, self.heading_outcome = outcome, None, False
         self.awaiting = "" if title else "title"
         return True
 

@@ -235,3 +235,31 @@ def test_errors_name_their_line_when_the_text_has_lines(text, line):
     with pytest.raises(SpecParseError) as error:
         parse_spec(text)
     assert error.value.line == line
+
+
+def test_svq_headings_stand_for_outcomes_with_their_restarting_lists():
+    result = parse_spec(
+        "Unit title: Lead a team\nPerformance criteria\nYou must be able to:\n1. identify members\n"
+        "2. allocate work\nKnowledge and understanding\nYou need to know and understand:\n"
+        "1. how to allocate work\n"
+    )
+    unit = result.units[0]
+    assert result.layout == "sqa_cache"
+    assert [(o.number, o.title) for o in unit.outcomes] == [
+        ("1", "Performance criteria"),
+        ("2", "Knowledge and understanding"),
+    ]
+    assert [(c.number, c.label, c.text) for c in unit.criteria] == [
+        ("1.1", "1.", "identify members"),
+        ("1.2", "2.", "allocate work"),
+        ("2.1", "1.", "how to allocate work"),
+    ]
+
+
+def test_a_flat_numbered_list_is_read_as_criteria_not_refused():
+    result = parse_spec("Things to do\n1. Greet visitors\n2. Record arrivals\n")
+    assert (result.layout, result.units[0].confidence) == ("general", 0.4)
+    assert [(c.number, c.label, c.text) for c in result.units[0].criteria] == [
+        ("1.1", "1.", "Greet visitors"),
+        ("1.2", "2.", "Record arrivals"),
+    ]
