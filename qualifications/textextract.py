@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import PurePath
 
-from qualifications.importer import SpecParseError
+from qualifications.specparser import SpecParseError
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PDF_MAGIC = b"%PDF-"
