@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from qualifications import specparser
 from qualifications.importer import (
     ParsedCriterion,
     ParsedOutcome,
@@ -820,7 +821,5 @@ def test_guidance_002_stray_number_is_a_warning_not_lost():
 
 
 def test_old_import_path_is_the_same_parser():
-    from qualifications import specparser
-
     assert specparser.parse_spec is parse_spec
     assert specparser.SpecParseError is SpecParseError

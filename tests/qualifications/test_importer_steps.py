@@ -1,9 +1,11 @@
 """Each step of the importer's pipeline on its own: normalise, segment, metadata, extract,
 validate, the families' scores, the pipeline's choice, and the preview's corrections."""
 
+import time
+
 import pytest
 
-from qualifications.importer import parse_spec
+from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import apply_rows, split_rows, unit_rows
 from qualifications.importer.extract import Rules, read_hierarchy
 from qualifications.importer.families import FAMILIES, grading_grid
@@ -192,8 +194,6 @@ def test_grading_grid_is_named_in_plain_words_with_its_reasons():
 
 @needs_seeds
 def test_seed_003_handbook_parses_in_under_a_second():
-    import time
-
     text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
     start = time.perf_counter()
     result = parse_spec(text)
@@ -230,8 +230,6 @@ def test_apply_rows_keeps_guidance_by_number_and_round_trips():
     [("", None), ("Dear Sir,\nThanks.\n", 1)],
 )
 def test_errors_name_their_line_when_the_text_has_lines(text, line):
-    from qualifications.importer import SpecParseError
-
     with pytest.raises(SpecParseError) as error:
         parse_spec(text)
     assert error.value.line == line
