@@ -2,9 +2,10 @@ from collections import Counter
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from qualifications.importer import GRADES, SpecParseError
+from qualifications.importer import GRADES, ParsedUnit, SpecParseError
 from qualifications.importer.edits import split_rows
 from qualifications.models import OFQUAL_UNIT_CODE
 from qualifications.textextract import extract_text
@@ -122,6 +123,29 @@ class BaseCriterionRowFormSet(forms.BaseFormSet):
 CriterionRowFormSet = forms.formset_factory(
     CriterionRowForm, formset=BaseCriterionRowFormSet, extra=1, can_delete=True
 )
+
+# Fields one row posts at most (its five fields and two tick boxes), and a unit's own fields
+# (title, code, level and the formset's four management fields).
+FIELDS_PER_ROW = 7
+FIELDS_PER_UNIT = 7
+
+
+def units_to_correct(units: list[ParsedUnit]) -> set[int]:
+    """Indexes of the units whose rows the preview offers to correct.
+
+    A form may post only so many fields (``DATA_UPLOAD_MAX_NUMBER_FIELDS``): a 39-unit
+    handbook has more rows than that. Every unit is correctable when they all fit; otherwise the
+    least sure units come first, and the rest are shown as read.
+    """
+    budget = (settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 10**9) - 20  # csrf, confirm, source
+    budget -= FIELDS_PER_UNIT * len(units)
+    chosen = set()
+    for index in sorted(range(len(units)), key=lambda i: (units[i].confidence, i)):
+        cost = FIELDS_PER_ROW * (units[index].criteria_count + 1)  # and one blank row
+        if cost <= budget:
+            chosen.add(index)
+            budget -= cost
+    return chosen
 
 
 class CatalogueSearchForm(forms.Form):

@@ -10,6 +10,7 @@ from qualifications.forms import (
     CriterionRowFormSet,
     SpecSourceForm,
     UnitDetailsForm,
+    units_to_correct,
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import apply_corrections, unit_rows
@@ -65,7 +66,9 @@ def unit_detail(request, slug):
 
 
 def _unit_forms(plans, data=None):
-    """For each planned unit: the form for what the document left out, and its rows."""
+    """For each planned unit: the form for what the document left out, and its rows (None
+    when the page cannot post them all; that unit is saved as read)."""
+    correctable = units_to_correct([plan.parsed for plan in plans])
     forms = []
     for plan in plans:
         prefix = f"unit-{plan.index}"
@@ -77,9 +80,11 @@ def _unit_forms(plans, data=None):
         )
         # A confirmation that posts no rows keeps the reading as it is.
         posted = data is not None and f"{prefix}-rows-TOTAL_FORMS" in data
-        rows = CriterionRowFormSet(
-            data if posted else None, prefix=f"{prefix}-rows", initial=unit_rows(plan.parsed)
-        )
+        rows = None
+        if plan.index in correctable:
+            rows = CriterionRowFormSet(
+                data if posted else None, prefix=f"{prefix}-rows", initial=unit_rows(plan.parsed)
+            )
         forms.append((plan, details, rows))
     return forms
 
@@ -113,16 +118,21 @@ def spec_import_view(request):
     confirming = request.POST.get("confirm") == "1"
     preview = spec_plan(result=result)
     unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
-    unchecked = bool(result.doubts) and any(not rows.is_bound for _, _, rows in unit_forms)
+    posted_rows = [rows for _, _, rows in unit_forms if rows is not None and rows.is_bound]
+    unchecked = bool(result.doubts) and not posted_rows
     if confirming and unchecked:
         messages.error(request, "Check the rows below before saving: the reading is in doubt.")
     elif confirming and all(
-        details.is_valid() and (not rows.is_bound or rows.is_valid())
+        details.is_valid() and (rows is None or not rows.is_bound or rows.is_valid())
         for _, details, rows in unit_forms
     ):
         corrected = apply_corrections(
             result,
-            rows={plan.index: rows.rows() for plan, _, rows in unit_forms if rows.is_bound},
+            rows={
+                plan.index: rows.rows()
+                for plan, _, rows in unit_forms
+                if rows is not None and rows.is_bound
+            },
             levels={plan.index: details.cleaned_data["level"] for plan, details, _ in unit_forms},
         )
         details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}

@@ -1,10 +1,12 @@
 import docx
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 
 SPEC = """Unit title: Handle customer enquiries
 Unit reference: D/601/1234
@@ -309,3 +311,34 @@ def test_upload_of_docx_is_recognised(client, centre_admin, tmp_path):
     response = client.post(reverse("spec_import"), {"file": upload})
     assert response.status_code == 200
     assert "Handle customer enquiries" in response.text
+
+
+def _as_browser_posts(response):
+    """What the browser sends back from the preview: every field's value, ticked boxes only."""
+    data = {"source_text": response.context["source_text"], "confirm": "1"}
+    for _plan, details, rows in response.context["units"]:
+        forms = [details]
+        if rows is not None:
+            forms += [rows.management_form, *rows.forms]
+        for form in forms:
+            for field in form:
+                value = field.value()
+                if value in (None, False):
+                    continue
+                data[field.html_name] = "on" if value is True else value
+    return data
+
+
+@needs_seeds
+def test_39_unit_handbook_preview_posts_back_within_the_field_limit(client, centre_admin):
+    client.force_login(centre_admin)
+    text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
+    preview = client.post(reverse("spec_import"), {"text": text})
+    correctable = [rows for _, _, rows in preview.context["units"] if rows is not None]
+    assert 0 < len(correctable) < 39
+    data = _as_browser_posts(preview)
+    assert len(data) < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    saved = client.post(reverse("spec_import"), data)
+    assert saved.status_code == 302
+    assert Unit.objects.count() == 39
+    assert AssessmentCriterion.objects.count() == 535
