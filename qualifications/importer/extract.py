@@ -17,7 +17,7 @@ _HEAD_OF_CRITERION = (
     r"(?:(?:AC|A\.C\.|assessment\s+criteri(?:on|a)|performance\s+criteri(?:on|a))\s*)?"
 )
 DOTTED = re.compile(
-    rf"^{_HEAD_OF_CRITERION}(?P<a>\d{{1,3}}|\d[xX]{{2}})\s?\.\s?(?P<b>\d{{1,2}})"
+    rf"^{_HEAD_OF_CRITERION}(?P<a>\d{{1,3}}|\d[a-zA-Z]{{2}})\s?\.\s?(?P<b>\d{{1,2}})"
     r"(?:\.(?P<c>\d{1,2}))?\.?(?=[\s:)\-\u2013]|$)[\s:)\-\u2013]*(?P<text>.*)$",
     re.I,
 )
@@ -144,6 +144,7 @@ class _Reader:
         self.content_outcome: ParsedOutcome | None = None
         self.content_lines: dict[str, list[str]] = {}
         self.heading_outcome = False  # the current outcome stands for a heading
+        self.row_title = ""  # an unnumbered outcome title in the first cell of a table row
         self.prev_raw = ""
         self.seen_numbers: dict[str, int] = {}
         self.restart_numbers = self._restart_numbers()
@@ -196,9 +197,11 @@ class _Reader:
                         f"'{excerpt(line.text)}' is in a section without criteria: not read",
                     )
             else:
-                for cell in line.cells:
+                self.row_title = self._row_title(line)
+                for cell in line.cells[1:] if self.row_title else line.cells:
                     for part in _split_run_together(cell, self.rules.grades):
                         self._cell(line, part)
+                self.row_title = ""
             self.prev_raw = line.raw.strip()
         return self.reading
 
@@ -219,6 +222,17 @@ class _Reader:
         self.outcome, self.crit, self.awaiting = outcome, None, ""
         self.mode, self.heading_outcome = "criteria", True
         return True
+
+    @staticmethod
+    def _row_title(line: Line) -> str:
+        """ "Understand the law | 1.1 describe ...": the row's first cell titles the outcome of
+        the criterion beside it, though the table gives the outcome no number."""
+        if not line.in_table or len(line.cells) < 2 or not DOTTED.match(line.cells[1]):
+            return ""
+        first = line.cells[0]
+        if LOOKS_NUMBERED.match(first) or DOTTED.match(first) or OUTCOME.match(first):
+            return ""
+        return "" if is_header(first) else LEAD_IN.sub("", first).strip()
 
     def _section(self, line: Line) -> bool:
         text = line.text.rstrip(":")
@@ -369,7 +383,7 @@ class _Reader:
         self.seen_numbers[number] = line.number
         outcome = self.reading.outcome(outcome_number)
         if outcome is None:
-            outcome = ParsedOutcome(number=outcome_number, title="", line=line.number)
+            outcome = ParsedOutcome(number=outcome_number, title=self.row_title, line=line.number)
             self.reading.outcomes.append(outcome)
         tags = [m["tag"] for m in PLTS.finditer(text)]
         text = LEAD_IN.sub("", PLTS.sub("", text)).strip()

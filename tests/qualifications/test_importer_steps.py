@@ -261,3 +261,46 @@ def test_a_flat_numbered_list_is_read_as_criteria_not_refused():
         ("1.1", "1.", "Greet visitors"),
         ("1.2", "2.", "Record arrivals"),
     ]
+
+
+def test_recording_form_with_template_unit_numbers_and_the_next_form_glued_on():
+    result = parse_spec(
+        "Unit 2xx Contribute to teams\nPerformance criteria\tEvidence ref\tDate\n"
+        "2xx.1.1\tDescribe teams\n2xx.1.2\tExplain teams\nPerfomance critera\tEvidance ref\tDate\n"
+        "2xx.2.1\tAgree roles\nAssessor signature\tDate\nUnit 2yyManage own work\n"
+    )
+    unit = result.units[0]
+    assert (result.layout, unit.title, unit.other_codes) == (
+        "recording_form",
+        "Contribute to teams",
+        {"City & Guilds unit": "2xx"},
+    )
+    assert [(c.number, c.label, c.text) for c in unit.criteria] == [
+        ("1.1", "2xx.1.1", "Describe teams"),
+        ("1.2", "2xx.1.2", "Explain teams"),
+        ("2.1", "2xx.2.1", "Agree roles"),
+    ]
+    assert result.warnings == ["Line 8: the unit ends here: 'Unit 2yyManage own work' not read"]
+
+
+def test_grid_row_titles_an_unnumbered_outcome():
+    result = parse_spec(
+        "| Outcome | Criteria |\n|---|---|\n| Understand the law | 1.1 describe the law |\n"
+        "| | 1.2 explain the law |\n| Be able to comply | 2.1 follow the law |\n"
+    )
+    assert [(o.number, o.title) for o in result.units[0].outcomes] == [
+        ("1", "Understand the law"),
+        ("2", "Be able to comply"),
+    ]
+
+
+def test_unit_of_competency_title_line_without_a_dash():
+    result = parse_spec(
+        "BSBWHS211 Contribute to health and safety\nElements and Performance Criteria\n"
+        "1. Plan work\n1.1. Identify hazards\n2. Do work\n2.1. Follow procedures\n"
+    )
+    unit = result.units[0]
+    assert (unit.title, unit.other_codes) == (
+        "Contribute to health and safety",
+        {"training.gov.au": "BSBWHS211"},
+    )

@@ -44,7 +44,7 @@ CUES = [
 ]
 
 _TITLE_LINE = re.compile(
-    rf"^(?:unit\s+of\s+competency\s*:?\s*)?(?P<code>{TGA_CODE.pattern})\s*[-\u2013:]\s*(?P<title>.+?)"
+    rf"^(?:unit\s+of\s+competency\s*:?\s*)?(?P<code>{TGA_CODE.pattern})\s*[-\u2013:]?\s+(?P<title>[A-Z].+?)"
     r"(?:\s*\(release\s+\d+\))?$",
     re.I,
 )
@@ -54,6 +54,7 @@ _CODE_PLACE = re.compile(
 
 RULES = Rules(
     restart=True,
+    wrap_width=1000,  # pages copied from the web keep each criterion on one line
     skip=(
         *PAGE_FURNITURE,
         re.compile(r"^elements?\s+describe|^performance\s+criteria\s+describe", re.I),

@@ -7,7 +7,7 @@ CRITERIA_ON = re.compile(
     r"|learning\s+outcomes?(?:\s+and\s+assessment\s+criteria)?|assessment\s+criteria"
     r"|(?:assessment\s+and\s+)?grading\s+criteria|grading\s+grid"
     r"|outcomes?\s+and\s+(?:assessment|performance)\s+criteria"
-    r"|learning\s+outcome\s*-\s*the\s+learner\s+will.*)$",
+    r"|learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will.*)$",
     re.I,
 )
 CRITERIA_OFF = re.compile(

@@ -47,6 +47,7 @@ RULES = Rules(
         re.compile(r"^(?:home|menu|search|print|share|back to top|cookies?)\b.*$", re.I),
         re.compile(r"(?:>|\u203a)"),
     ),
+    wrap_width=1000,
     on=CRITERIA_ON,
     off=CRITERIA_OFF,
     content=UNIT_CONTENT,
