@@ -21,7 +21,10 @@ _LABELS: list[tuple[str, str]] = [
     (
         "ignore",
         r"sector\s+subject\s+area|ssa|operational\s+(?:start|end)\s+date|review\s+date|status"
-        r"|unit\s+type|last\s+updated|release|qualification\s+number|sub\s+sector",
+        r"|unit\s+type|last\s+updated|release|qualification\s+number|sub\s+sector|version"
+        r"|total\s+qualification\s+time(?:\s*\(tqt\))?|tqt|unit\s+sub\s+level"
+        r"|unit\s+grading\s+structure|availability\s+for\s+use|unit\s+available\s+from"
+        r"|unit\s+expiry\s+date|number\s+of\s+learning\s+outcomes",
     ),
     (
         "code",
