@@ -7,6 +7,9 @@ from playwright.sync_api import expect
 
 from qualifications.models import Unit
 
+# As in tests/e2e: Playwright runs an event loop in the test thread; the ORM calls from
+# fixtures are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
