@@ -304,3 +304,22 @@ def test_unit_of_competency_title_line_without_a_dash():
         "Contribute to health and safety",
         {"training.gov.au": "BSBWHS211"},
     )
+
+
+def test_mirror_numbering_elements_and_criteria_in_one_list():
+    result = parse_spec(
+        "http://ntisthis.com/googlelinks.php?code=DEFGEN002&s=DEF\n"
+        "Elements and Performance Criteria\n1. Undertake work\n2. Accept responsibility\n"
+        "3. Undertake work\n4. Implement instructions\n5. Accept responsibility\n"
+        "6. Determine requirements\n"
+    )
+    unit = result.units[0]
+    assert unit.other_codes == {"training.gov.au": "DEFGEN002"}
+    assert [(o.number, o.title) for o in unit.outcomes] == [
+        ("1", "Undertake work"),
+        ("2", "Accept responsibility"),
+    ]
+    assert [(c.number, c.label, c.text) for c in unit.criteria] == [
+        ("1.1", "4.", "Implement instructions"),
+        ("2.1", "6.", "Determine requirements"),
+    ]
