@@ -29,6 +29,8 @@ OUTCOME = re.compile(
     r"^(?:learning\s+outcome|outcome|LO|element)\s*(?P<n>\d{1,2})\b\s*[:.)\-\u2013]?\s*(?P<text>.*)$",
     re.I,
 )
+# How learning outcomes are worded, for outcome titles a document leaves unnumbered.
+OUTCOME_WORDING = re.compile(r"^(?:know|understand|be\s+able\s+to|be\s+aware)\b", re.I)
 NUMBERED = re.compile(r"^(?P<n>\d{1,2})\s*[.):]?(?=\s|$)\s*(?P<text>.*)$")
 SUB_ITEM = re.compile(
     r"^\(?(?P<l>[a-h]|i{1,3}|iv|v|vi{1,3})\)\s*(?P<t>\S.*)$|^(?P<l2>[a-h])\.\s+(?P<t2>\S.*)$"
@@ -145,6 +147,7 @@ class _Reader:
         self.content_lines: dict[str, list[str]] = {}
         self.heading_outcome = False  # the current outcome stands for a heading
         self.row_title = ""  # an unnumbered outcome title in the first cell of a table row
+        self.loose_title = ""  # an unnumbered line that reads like an outcome ("Know ...")
         self.prev_raw = ""
         self.seen_numbers: dict[str, int] = {}
         self.restart_numbers = self._restart_numbers()
@@ -383,7 +386,8 @@ class _Reader:
         self.seen_numbers[number] = line.number
         outcome = self.reading.outcome(outcome_number)
         if outcome is None:
-            outcome = ParsedOutcome(number=outcome_number, title=self.row_title, line=line.number)
+            title = self.row_title or self.loose_title
+            outcome = ParsedOutcome(number=outcome_number, title=title, line=line.number)
             self.reading.outcomes.append(outcome)
         tags = [m["tag"] for m in PLTS.finditer(text)]
         text = LEAD_IN.sub("", PLTS.sub("", text)).strip()
@@ -391,7 +395,7 @@ class _Reader:
             number=number, text=text, line=line.number, label=label, grade=grade, tags=tags
         )
         outcome.criteria.append(crit)
-        self.outcome, self.crit = outcome, crit
+        self.outcome, self.crit, self.loose_title = outcome, crit, ""
         self.awaiting = "" if text else "criterion"
         return True
 
@@ -422,6 +426,8 @@ class _Reader:
             return
         if self.outcome is not None and not self.outcome.criteria and self._wraps(text):
             self.outcome.title = join_wrapped(self.outcome.title, text)
+        elif OUTCOME_WORDING.match(text) and len(text) <= 200:
+            self.loose_title = text
 
     def _add_to_criterion(self, text: str) -> None:
         self.crit.tags.extend(m["tag"] for m in PLTS.finditer(text))

@@ -30,7 +30,7 @@ _LABELS: list[tuple[str, str]] = [
         "code",
         r"(?:ofqual\s+)?unit\s+(?:reference|ref\.?)(?:\s+(?:number|no\.?))?|reference\s+number"
         r"|ofqual\s+(?:unit\s+)?(?:code|reference|number)|urn|unit\s+accreditation\s+number"
-        r"|unit\s+code|sqa\s+(?:unit\s+)?code|unit\s+number|code",
+        r"|unit\s+code|sqa\s+(?:unit\s+)?code|unit\s+number|unit\s+no\.?|code",
     ),
     ("title", r"(?:unit\s+)?title|unit\s+name|unit\s+of\s+competency"),
     ("level", r"(?:unit\s+)?(?:(?:rqf|qcf|nqf|scqf|aqf)\s+)?level(?:\s+of\s+(?:the\s+)?unit)?"),

@@ -323,3 +323,15 @@ def test_mirror_numbering_elements_and_criteria_in_one_list():
         ("1.1", "4.", "Implement instructions"),
         ("2.1", "6.", "Determine requirements"),
     ]
+
+
+def test_unnumbered_outcome_worded_like_one_titles_the_criteria_below():
+    result = parse_spec(
+        "Level:\nLevel 1\nUnit Learning Outcomes\n\nKnow own learning goals.\n\n"
+        "Assessment Criteria\n\n  \u2022 1.1\n    Identify a goal\n\n"
+        "Understand opportunities.\n\nAssessment Criteria\n  \u2022 2.1\n    Identify one\n"
+    )
+    assert [(o.number, o.title) for o in result.units[0].outcomes] == [
+        ("1", "Know own learning goals."),
+        ("2", "Understand opportunities."),
+    ]

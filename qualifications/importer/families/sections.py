@@ -4,7 +4,7 @@ import re
 
 CRITERIA_ON = re.compile(
     r"^(?:elements?\s+and\s+performance\s+criteria|performance\s+criteria"
-    r"|learning\s+outcomes?(?:\s+and\s+assessment\s+criteria)?|assessment\s+criteria"
+    r"|(?:unit\s+)?learning\s+outcomes?(?:\s+and\s+assessment\s+criteria)?|assessment\s+criteria"
     r"|(?:assessment\s+and\s+)?grading\s+criteria|grading\s+grid"
     r"|outcomes?\s+and\s+(?:assessment|performance)\s+criteria"
     r"|learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will.*)$",
