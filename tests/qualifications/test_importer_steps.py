@@ -335,3 +335,19 @@ def test_unnumbered_outcome_worded_like_one_titles_the_criteria_below():
         ("1", "Know own learning goals."),
         ("2", "Understand opportunities."),
     ]
+
+
+def test_cache_unit_number_is_filed_under_the_body_that_prints_it():
+    result = parse_spec(
+        "CACHE Level 3 Diploma\nUnit title\tUnderstand child development\nUnit number\tCYP 3.1\n"
+        "Unit reference\tR/601/1693\nUnit level\t3\nUnit credit value\t4\n"
+        "Unit guided learning hours\t30\nLearning outcome 1 The learner will:\n"
+        "Understand the expected pattern of development\n"
+        "Assessment criteria 1.1 The learner can:\nexplain the sequence of development\n"
+    )
+    unit = result.units[0]
+    assert (unit.code, unit.level, unit.credit_value, unit.glh) == ("R/601/1693", 3, 4, 30)
+    assert (unit.other_codes, unit.awarding_body) == ({"NCFE CACHE": "CYP 3.1"}, "NCFE CACHE")
+    assert [(c.number, c.text) for c in unit.criteria] == [
+        ("1.1", "explain the sequence of development")
+    ]

@@ -77,4 +77,5 @@ def score(doc: Doc) -> Score:
 
 
 def read(doc: Doc) -> Read:
-    return read_simple(doc, RULES, scheme="SQA")
+    scheme = "SQA" if re.search(r"\bsqa\b|\bsvq\b|scottish", doc.text, re.I) else ""
+    return read_simple(doc, RULES, scheme=scheme)
