@@ -5,8 +5,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from qualifications.importer import GRADES, ParsedUnit, SpecParseError
-from qualifications.importer.edits import split_rows
+from qualifications.importer import GRADES, ParsedUnit, ParseResult, SpecParseError
+from qualifications.importer.edits import apply_corrections, split_rows
 from qualifications.models import OFQUAL_UNIT_CODE
 from qualifications.textextract import extract_text
 
@@ -146,6 +146,27 @@ def units_to_correct(units: list[ParsedUnit]) -> set[int]:
             chosen.add(index)
             budget -= cost
     return chosen
+
+
+def rows_posted(rows) -> bool:
+    return rows is not None and rows.is_bound
+
+
+def unit_forms_valid(unit_forms) -> bool:
+    """Every unit's details are valid, and so are the rows the admin sent back."""
+    return all(
+        details.is_valid() and (not rows_posted(rows) or rows.is_valid())
+        for _plan, details, rows in unit_forms
+    )
+
+
+def corrected_result(result: ParseResult, unit_forms) -> ParseResult:
+    """The reading with the preview's corrections: the rows sent back, and levels given."""
+    return apply_corrections(
+        result,
+        rows={plan.index: rows.rows() for plan, _, rows in unit_forms if rows_posted(rows)},
+        levels={plan.index: details.cleaned_data["level"] for plan, details, _ in unit_forms},
+    )
 
 
 class CatalogueSearchForm(forms.Form):

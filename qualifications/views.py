@@ -10,10 +10,13 @@ from qualifications.forms import (
     CriterionRowFormSet,
     SpecSourceForm,
     UnitDetailsForm,
+    corrected_result,
+    rows_posted,
+    unit_forms_valid,
     units_to_correct,
 )
 from qualifications.importer import SpecParseError, parse_spec
-from qualifications.importer.edits import apply_corrections, unit_rows
+from qualifications.importer.edits import unit_rows
 from qualifications.models import Qualification
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
@@ -118,26 +121,13 @@ def spec_import_view(request):
     confirming = request.POST.get("confirm") == "1"
     preview = spec_plan(result=result)
     unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
-    posted_rows = [rows for _, _, rows in unit_forms if rows is not None and rows.is_bound]
-    unchecked = bool(result.doubts) and not posted_rows
+    unchecked = bool(result.doubts) and not any(rows_posted(rows) for _, _, rows in unit_forms)
     if confirming and unchecked:
         messages.error(request, "Check the rows below before saving: the reading is in doubt.")
-    elif confirming and all(
-        details.is_valid() and (rows is None or not rows.is_bound or rows.is_valid())
-        for _, details, rows in unit_forms
-    ):
-        corrected = apply_corrections(
-            result,
-            rows={
-                plan.index: rows.rows()
-                for plan, _, rows in unit_forms
-                if rows is not None and rows.is_bound
-            },
-            levels={plan.index: details.cleaned_data["level"] for plan, details, _ in unit_forms},
-        )
+    elif confirming and unit_forms_valid(unit_forms):
         details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
         try:
-            report = spec_import(result=corrected, details=details)
+            report = spec_import(result=corrected_result(result, unit_forms), details=details)
         except SpecImportError as error:
             messages.error(request, f"Nothing was imported. {error}")
         else:
