@@ -121,6 +121,12 @@ def _pairs(lines: list[Line]):
             index = ahead + 1
 
 
+# A level stated on a line of its own: "QCF Level 2: BTEC Specialist", "RQF Level 3".
+_LEVEL_LINE = re.compile(
+    r"^(?:(?:qcf|rqf|nqf|scqf)\s+)?level\s+(\d)\b(?:\s*[:(\-\u2013].*)?$", re.I
+)
+
+
 def read_metadata(lines: list[Line], *, scheme: str = "") -> Metadata:
     """Read labelled metadata from ``lines``; the first value of each kind wins."""
     meta = Metadata()
@@ -149,4 +155,11 @@ def read_metadata(lines: list[Line], *, scheme: str = "") -> Metadata:
             taken = False
         if taken:
             meta.lines |= numbers
+    if meta.level is None:
+        for line in lines:
+            match = _LEVEL_LINE.match(line.text) if line.cells else None
+            if match:
+                meta.level = int(match[1])
+                meta.lines.add(line.number)
+                break
     return meta

@@ -351,3 +351,9 @@ def test_cache_unit_number_is_filed_under_the_body_that_prints_it():
     assert [(c.number, c.text) for c in unit.criteria] == [
         ("1.1", "explain the sequence of development")
     ]
+
+
+def test_level_on_a_line_of_its_own_and_a_label_wins_over_it():
+    lines = _lines("Unit 1: Care\nQCF Level 2: BTEC Specialist\nCredit value: 2\n")
+    assert read_metadata(lines).level == 2
+    assert read_metadata(_lines("Level 3\nUnit level: 2\n")).level == 2
