@@ -79,6 +79,8 @@ class Rules:
     code_outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     # "(a)", "(b)" under an outcome are its criteria (SQA), not parts of the criterion above.
     letter_criteria: bool = False
+    # Criteria only come after an outcome (register pages): numbers above it are noise.
+    outcomes_first: bool = False
     # Headings that stand for an outcome when the document numbers none ("Performance
     # criteria", "Knowledge and understanding" in SVQ units), each with its own list.
     heading_outcomes: re.Pattern | None = None
@@ -312,6 +314,10 @@ class _Reader:
 
     def _dotted(self, line: Line, match: re.Match, cell: str) -> bool:
         a, b, c = match["a"], match["b"], match["c"]
+        if int(b) == 0 or (c is not None and int(c) == 0):
+            return False  # "1.0" is a version, never a criterion
+        if self.rules.outcomes_first and not self.reading.outcomes:
+            return False  # a number above the first outcome ("15.2 Administration") is noise
         if c is not None and (len(a) == 3 or not a.isdigit()):
             # unit.group.item on recording forms: 301.1.3 is outcome 1, criterion 1.3
             label = cell[match.start("a") : match.end("c")]

@@ -357,3 +357,14 @@ def test_level_on_a_line_of_its_own_and_a_label_wins_over_it():
     lines = _lines("Unit 1: Care\nQCF Level 2: BTEC Specialist\nCredit value: 2\n")
     assert read_metadata(lines).level == 2
     assert read_metadata(_lines("Level 3\nUnit level: 2\n")).level == 2
+
+
+def test_register_noise_above_the_first_outcome_and_versions_are_not_criteria():
+    result = parse_spec(
+        "GOV.UK\nOfqual\n15.2 Administration\nUnit reference number\nT/505/4673\nTitle\n"
+        "Assist with work\nLearning Outcome - The learner will:Assessment Criterion - The "
+        "learner can:\n1\n\nUnderstand work\n\n1.1\n\nDescribe work\n\nVersion\n1.0\n"
+    )
+    assert result.layout == "ofqual_register"
+    assert [(c.number, c.text) for c in result.units[0].criteria] == [("1.1", "Describe work")]
+    assert result.warnings == ["Line 3: '15.2 Administration' looks numbered but was not read"]

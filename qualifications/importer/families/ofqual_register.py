@@ -36,6 +36,7 @@ CUES = [
 ]
 
 RULES = Rules(
+    outcomes_first=True,
     skip=(
         *PAGE_FURNITURE,
         re.compile(r"learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will", re.I),
