@@ -11,7 +11,8 @@ CRITERIA_ON = re.compile(
     re.I,
 )
 CRITERIA_OFF = re.compile(
-    r"^(?:range(?:\s+statements?)?|range\s+of\s+conditions|required\s+skills(?:\s+and\s+knowledge)?"
+    r"^(?:range(?:\s+statements?)?|range\s+of\s+(?:conditions|variables)"
+    r"|required\s+skills(?:\s+and\s+knowledge)?|prerequisite\s+units?|competency\s+field"
     r"|required\s+knowledge|knowledge\s+evidence|performance\s+evidence|foundation\s+skills"
     r"|assessment\s+conditions|assessment\s+requirements|evidence\s+(?:guide|requirements)"
     r"|key\s+competenc(?:y|ies).*|employability\s+skills|essential\s+guidance.*"
