@@ -368,3 +368,12 @@ def test_register_noise_above_the_first_outcome_and_versions_are_not_criteria():
     assert result.layout == "ofqual_register"
     assert [(c.number, c.text) for c in result.units[0].criteria] == [("1.1", "Describe work")]
     assert result.warnings == ["Line 3: '15.2 Administration' looks numbered but was not read"]
+
+
+def test_p_codes_without_merit_or_distinction_are_not_grades():
+    result = parse_spec("Standards\nP1 greet people\nP2 record details\nK1 the law\n")
+    assert [(c.number, c.grade) for c in result.units[0].criteria] == [
+        ("P1", ""),
+        ("P2", ""),
+        ("K1", ""),
+    ]

@@ -31,6 +31,9 @@ def score(doc: Doc) -> Score:
 def read(doc: Doc) -> Read:
     read = read_simple(doc, RULES)
     for unit in read.units:
+        if not any(c.grade in ("merit", "distinction") for c in unit.criteria):
+            for crit in unit.criteria:  # P1, P2 … alone are performance criteria, not grades
+                crit.grade = ""
         if unit.outcomes and not unit.criteria_count:
             # A flat numbered list with nothing under it: its items are the criteria.
             items = unit.outcomes
