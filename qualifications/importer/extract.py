@@ -92,7 +92,6 @@ class Reading:
     warnings: list[tuple[int, str]] = field(default_factory=list)
     numbered: int = 0  # numbered-looking lines seen
     taken: int = 0  # ... of which were read as outcomes or criteria
-    ended_at: int | None = None
 
     def outcome(self, number: str) -> ParsedOutcome | None:
         return next((o for o in self.outcomes if o.number == number), None)
@@ -187,7 +186,6 @@ class _Reader:
             if line.number in self.skip_lines or any(p.search(line.text) for p in self.rules.skip):
                 continue
             if self.rules.end and self.seen_numbers and self.rules.end.search(line.text):
-                self.reading.ended_at = line.number
                 self.warn(line.number, f"the unit ends here: '{excerpt(line.text)}' not read")
                 break
             if self._section(line):
