@@ -247,6 +247,9 @@ class _Reader:
             if pattern is not None and pattern.match(text):
                 self.mode = "criteria" if name == "on" else name
                 self.awaiting, self.crit = "", None
+                if name == "on" and self.rules.grades:
+                    # A grading grid under a list of outcomes does not belong to the last one.
+                    self.outcome = None
                 return True
         return False
 
@@ -457,6 +460,14 @@ class _Reader:
             for outcome in self.reading.outcomes:
                 if all(c.grade for c in outcome.criteria):
                     outcome.criteria.sort(key=lambda c: (order[c.grade], int(c.number[1:])))
+            empty = [o for o in self.reading.outcomes if not o.criteria]
+            holder = next((o for o in self.reading.outcomes if o.criteria), None)
+            if empty and holder is not None:
+                self.warn(
+                    holder.line,
+                    "the grading grid does not say which outcome each criterion belongs to; "
+                    f"they are listed under outcome {holder.number}",
+                )
         return self.reading
 
 

@@ -377,3 +377,42 @@ def test_p_codes_without_merit_or_distinction_are_not_grades():
         ("P2", ""),
         ("K1", ""),
     ]
+
+
+BTEC_NATIONAL = """Unit 1: The Business Environment
+Credit value: 10
+Learning outcomes
+1 Know the range of businesses
+2 Understand how businesses are organised
+
+Unit content
+1 Know the range of businesses
+Range of businesses: local, national
+2 Understand how businesses are organised
+Structures: flat, matrix
+
+Assessment and grading criteria
+To achieve a pass grade the evidence must show that the learner is able to:
+P1 describe two businesses [IE4]\tM1 explain their ownership\tD1 evaluate their performance
+P2 describe stakeholders [CT2]
+"""
+
+
+def test_grading_grid_under_an_outcome_list_keeps_outcomes_and_says_where_criteria_went():
+    result = parse_spec(BTEC_NATIONAL)
+    unit = result.units[0]
+    assert (result.layout, unit.title, unit.credit_value) == (
+        "grading_grid",
+        "The Business Environment",
+        10,
+    )
+    assert [(o.number, o.title, [c.number for c in o.criteria]) for o in unit.outcomes] == [
+        ("1", "Know the range of businesses", ["P1", "P2", "M1", "D1"]),
+        ("2", "Understand how businesses are organised", []),
+    ]
+    assert unit.outcomes[1].content == "Structures: flat, matrix"
+    assert result.warnings == [
+        "Line 4: the grading grid does not say which outcome each criterion belongs to; "
+        "they are listed under outcome 1",
+        "Line 5: unit 'The Business Environment': outcome 2 has no criteria",
+    ]
