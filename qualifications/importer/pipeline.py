@@ -5,9 +5,9 @@ from __future__ import annotations
 from qualifications.importer.extract import DOTTED, LOOKS_NUMBERED, REPEATED, excerpt
 from qualifications.importer.families import FALLBACK, FAMILIES, handbook
 from qualifications.importer.families.base import Doc, Read, Score
-from qualifications.importer.metadata import body_named_in
+from qualifications.importer.metadata import body_named_in, read_metadata
 from qualifications.importer.normalise import check_is_text, normalise_document
-from qualifications.importer.results import ParseResult, SpecParseError
+from qualifications.importer.results import ParsedUnit, ParseResult, SpecParseError
 from qualifications.importer.segment import segment
 from qualifications.importer.validate import confidence, numbering_problems, validate_unit
 
@@ -38,6 +38,18 @@ def _unread_numbered(doc: Doc, read: Read) -> list[tuple[int, str]]:
     ]
 
 
+def _fill_metadata(doc: Doc, unit: ParsedUnit) -> None:
+    """Metadata wherever the layout puts it: what the winning reader left empty in a one-unit
+    document, the labels anywhere in it may still give."""
+    meta = read_metadata(doc.lines, scheme=body_named_in(doc.text) or "awarding body")
+    for name in ("code", "title", "level", "credit_value", "glh", "awarding_body"):
+        if getattr(unit, name) in ("", None) and getattr(meta, name) not in ("", None):
+            setattr(unit, name, getattr(meta, name))
+    for scheme, code in meta.other_codes.items():
+        if code not in unit.other_codes.values():
+            unit.other_codes.setdefault(scheme, code)
+
+
 def _result(
     doc: Doc, family, score: Score, read: Read, notes: list[tuple[int, str]]
 ) -> ParseResult:
@@ -45,6 +57,8 @@ def _result(
     unread = _unread_numbered(doc, read) if is_handbook else []
     warnings = list(notes) + list(read.warnings) + unread
     body = body_named_in(doc.text)
+    if len(read.units) == 1:
+        _fill_metadata(doc, read.units[0])
     for unit in read.units:
         unit.awarding_body = unit.awarding_body or body
         problems = validate_unit(unit, numbering=not is_handbook)

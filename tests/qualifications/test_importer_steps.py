@@ -416,3 +416,12 @@ def test_grading_grid_under_an_outcome_list_keeps_outcomes_and_says_where_criter
         "they are listed under outcome 1",
         "Line 5: unit 'The Business Environment': outcome 2 has no criteria",
     ]
+
+
+def test_metadata_the_winning_reader_misses_is_read_from_labels_anywhere():
+    result = parse_spec(
+        "1. Understand safety\n1.1 Describe hazards\n1.2 Explain risks\n\n"
+        "Unit level:\nLevel 2\nGuided learning hours:\n12 hours\n"
+    )
+    unit = result.units[0]
+    assert (unit.level, unit.glh) == (2, 12)
