@@ -1,8 +1,12 @@
+from collections import Counter
+
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from qualifications.importer import SpecParseError
+from qualifications.importer import GRADES, ParsedUnit, ParseResult, SpecParseError
+from qualifications.importer.edits import apply_corrections, split_rows
 from qualifications.models import OFQUAL_UNIT_CODE
 from qualifications.textextract import extract_text
 
@@ -54,7 +58,7 @@ class SpecSourceForm(forms.Form):
 
 
 class UnitDetailsForm(forms.Form):
-    """What the document left out of one unit, asked for before saving."""
+    """What the document left out of one unit (title, code, level), asked for before saving."""
 
     title = forms.CharField(max_length=300, required=False)
     code = forms.CharField(
@@ -63,6 +67,7 @@ class UnitDetailsForm(forms.Form):
         required=False,
         help_text="e.g. L/506/1807. Leave blank if you do not know it yet.",
     )
+    level = forms.IntegerField(min_value=1, max_value=8, required=False)
 
     def __init__(self, *args, needs_title=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,6 +80,93 @@ class UnitDetailsForm(forms.Form):
         if code and not OFQUAL_UNIT_CODE.match(code):
             raise ValidationError("An Ofqual unit code looks like L/506/1807.")
         return code
+
+
+class CriterionRowForm(forms.Form):
+    """One parsed criterion in the preview, as the admin corrects it.
+
+    Splitting a row: start a new line in its text with the new criterion's number
+    ("1.3 Describe ..."). Merging: tick "merge into the row above".
+    """
+
+    outcome = forms.CharField(max_length=10)
+    outcome_title = forms.CharField(max_length=500, required=False)
+    number = forms.CharField(max_length=12)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=True)
+    grade = forms.ChoiceField(
+        choices=[("", "—"), *((g, g.capitalize()) for g in GRADES)], required=False
+    )
+    merge_up = forms.BooleanField(label="Merge into the row above", required=False)
+
+
+class BaseCriterionRowFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        numbers = Counter(row["number"] for row in split_rows(self.rows()))
+        repeated = sorted(number for number, count in numbers.items() if count > 1)
+        if repeated:
+            raise ValidationError(
+                f"Each criterion needs its own number: {', '.join(repeated)} is used twice."
+            )
+        if not numbers:
+            raise ValidationError("A unit needs at least one criterion.")
+
+    def rows(self) -> list[dict]:
+        return [
+            {**form.cleaned_data, "delete": self._should_delete_form(form)}
+            for form in self.forms
+            if form.cleaned_data
+        ]
+
+
+CriterionRowFormSet = forms.formset_factory(
+    CriterionRowForm, formset=BaseCriterionRowFormSet, extra=1, can_delete=True
+)
+
+# Fields one row posts at most (its five fields and two tick boxes), and a unit's own fields
+# (title, code, level and the formset's four management fields).
+FIELDS_PER_ROW = 7
+FIELDS_PER_UNIT = 7
+
+
+def units_to_correct(units: list[ParsedUnit]) -> set[int]:
+    """Indexes of the units whose rows the preview offers to correct.
+
+    A form may post only so many fields (``DATA_UPLOAD_MAX_NUMBER_FIELDS``): a 39-unit
+    handbook has more rows than that. Every unit is correctable when they all fit; otherwise the
+    least sure units come first, and the rest are shown as read.
+    """
+    budget = (settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 10**9) - 20  # csrf, confirm, source
+    budget -= FIELDS_PER_UNIT * len(units)
+    chosen = set()
+    for index in sorted(range(len(units)), key=lambda i: (units[i].confidence, i)):
+        cost = FIELDS_PER_ROW * (units[index].criteria_count + 1)  # and one blank row
+        if cost <= budget:
+            chosen.add(index)
+            budget -= cost
+    return chosen
+
+
+def rows_posted(rows) -> bool:
+    return rows is not None and rows.is_bound
+
+
+def unit_forms_valid(unit_forms) -> bool:
+    """Every unit's details are valid, and so are the rows the admin sent back."""
+    return all(
+        details.is_valid() and (not rows_posted(rows) or rows.is_valid())
+        for _plan, details, rows in unit_forms
+    )
+
+
+def corrected_result(result: ParseResult, unit_forms) -> ParseResult:
+    """The reading with the preview's corrections: the rows sent back, and levels given."""
+    return apply_corrections(
+        result,
+        rows={plan.index: rows.rows() for plan, _, rows in unit_forms if rows_posted(rows)},
+        levels={plan.index: details.cleaned_data["level"] for plan, details, _ in unit_forms},
+    )
 
 
 class CatalogueSearchForm(forms.Form):

@@ -5,8 +5,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.permissions import can_browse_catalogue, can_import_specifications
 from qualifications import selectors
-from qualifications.forms import CatalogueSearchForm, SpecSourceForm, UnitDetailsForm
+from qualifications.forms import (
+    CatalogueSearchForm,
+    CriterionRowFormSet,
+    SpecSourceForm,
+    UnitDetailsForm,
+    corrected_result,
+    rows_posted,
+    unit_forms_valid,
+    units_to_correct,
+)
 from qualifications.importer import SpecParseError, parse_spec
+from qualifications.importer.edits import unit_rows
 from qualifications.models import Qualification
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
@@ -58,24 +68,33 @@ def unit_detail(request, slug):
     return render(request, "qualifications/unit_detail.html", {"unit": unit})
 
 
-def _details_forms(plans, data=None):
-    return [
-        (
-            plan,
-            UnitDetailsForm(
-                data,
-                prefix=f"unit-{plan.index}",
-                needs_title=plan.unit is None and not plan.parsed.title,
-                initial={"title": plan.title, "code": plan.code},
-            ),
+def _unit_forms(plans, data=None):
+    """For each planned unit: the form for what the document left out, and its rows (None
+    when the page cannot post them all; that unit is saved as read)."""
+    correctable = units_to_correct([plan.parsed for plan in plans])
+    forms = []
+    for plan in plans:
+        prefix = f"unit-{plan.index}"
+        details = UnitDetailsForm(
+            data,
+            prefix=prefix,
+            needs_title=plan.unit is None and not plan.parsed.title,
+            initial={"title": plan.title, "code": plan.code, "level": plan.parsed.level},
         )
-        for plan in plans
-    ]
+        # A confirmation that posts no rows keeps the reading as it is.
+        posted = data is not None and f"{prefix}-rows-TOTAL_FORMS" in data
+        rows = None
+        if plan.index in correctable:
+            rows = CriterionRowFormSet(
+                data if posted else None, prefix=f"{prefix}-rows", initial=unit_rows(plan.parsed)
+            )
+        forms.append((plan, details, rows))
+    return forms
 
 
 @login_required
 def spec_import_view(request):
-    """Paste or upload → preview of what was recognised (asking for what is missing) → save."""
+    """Paste or upload → preview of what was recognised, corrected by the admin → save."""
     _require(
         can_import_specifications(request.user),
         "Only centre admins may import specifications.",
@@ -101,11 +120,16 @@ def spec_import_view(request):
 
     confirming = request.POST.get("confirm") == "1"
     preview = spec_plan(result=result)
-    details_forms = _details_forms(preview.plans, request.POST if confirming else None)
-    if confirming and all(f.is_valid() for _, f in details_forms):
-        details = {plan.index: f.cleaned_data for plan, f in details_forms}
+    unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
+    unchecked = bool(result.doubts) and not any(rows_posted(rows) for _, _, rows in unit_forms)
+    if confirming and unchecked:
+        messages.error(request, "Check the rows below before saving: the reading is in doubt.")
+    elif confirming and unit_forms_valid(unit_forms):
+        details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
         try:
-            report = spec_import(result=result, details=details, by=request.user)
+            report = spec_import(
+                result=corrected_result(result, unit_forms), details=details, by=request.user
+            )
         except SpecImportError as error:
             messages.error(request, f"Nothing was imported. {error}")
         else:
@@ -126,7 +150,7 @@ def spec_import_view(request):
         {
             "result": result,
             "source_text": source_text,
-            "plans": details_forms,
+            "units": unit_forms,
             "warnings": preview.warnings,
             "criteria_total": sum(p.parsed.criteria_count for p in preview.plans),
         },

@@ -17,7 +17,7 @@ _HEAD_OF_CRITERION = (
     r"(?:(?:AC|A\.C\.|assessment\s+criteri(?:on|a)|performance\s+criteri(?:on|a))\s*)?"
 )
 DOTTED = re.compile(
-    rf"^{_HEAD_OF_CRITERION}(?P<a>\d{{1,3}}|\d[xX]{{2}})\s?\.\s?(?P<b>\d{{1,2}})"
+    rf"^{_HEAD_OF_CRITERION}(?P<a>\d{{1,3}}|\d[a-zA-Z]{{2}})\s?\.\s?(?P<b>\d{{1,2}})"
     r"(?:\.(?P<c>\d{1,2}))?\.?(?=[\s:)\-\u2013]|$)[\s:)\-\u2013]*(?P<text>.*)$",
     re.I,
 )
@@ -29,6 +29,8 @@ OUTCOME = re.compile(
     r"^(?:learning\s+outcome|outcome|LO|element)\s*(?P<n>\d{1,2})\b\s*[:.)\-\u2013]?\s*(?P<text>.*)$",
     re.I,
 )
+# How learning outcomes are worded, for outcome titles a document leaves unnumbered.
+OUTCOME_WORDING = re.compile(r"^(?:know|understand|be\s+able\s+to|be\s+aware)\b", re.I)
 NUMBERED = re.compile(r"^(?P<n>\d{1,2})\s*[.):]?(?=\s|$)\s*(?P<text>.*)$")
 SUB_ITEM = re.compile(
     r"^\(?(?P<l>[a-h]|i{1,3}|iv|v|vi{1,3})\)\s*(?P<t>\S.*)$|^(?P<l2>[a-h])\.\s+(?P<t2>\S.*)$"
@@ -77,6 +79,11 @@ class Rules:
     code_outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     # "(a)", "(b)" under an outcome are its criteria (SQA), not parts of the criterion above.
     letter_criteria: bool = False
+    # Criteria only come after an outcome (register pages): numbers above it are noise.
+    outcomes_first: bool = False
+    # Headings that stand for an outcome when the document numbers none ("Performance
+    # criteria", "Knowledge and understanding" in SVQ units), each with its own list.
+    heading_outcomes: re.Pattern | None = None
 
 
 @dataclass
@@ -85,7 +92,6 @@ class Reading:
     warnings: list[tuple[int, str]] = field(default_factory=list)
     numbered: int = 0  # numbered-looking lines seen
     taken: int = 0  # ... of which were read as outcomes or criteria
-    ended_at: int | None = None
 
     def outcome(self, number: str) -> ParsedOutcome | None:
         return next((o for o in self.outcomes if o.number == number), None)
@@ -140,6 +146,9 @@ class _Reader:
         self.mode = "criteria"  # criteria | off | content
         self.content_outcome: ParsedOutcome | None = None
         self.content_lines: dict[str, list[str]] = {}
+        self.heading_outcome = False  # the current outcome stands for a heading
+        self.row_title = ""  # an unnumbered outcome title in the first cell of a table row
+        self.loose_title = ""  # an unnumbered line that reads like an outcome ("Know ...")
         self.prev_raw = ""
         self.seen_numbers: dict[str, int] = {}
         self.restart_numbers = self._restart_numbers()
@@ -172,10 +181,11 @@ class _Reader:
                 if self.awaiting == "":
                     self.prev_raw = ""
                 continue
+            if self._heading_outcome(line):
+                continue
             if line.number in self.skip_lines or any(p.search(line.text) for p in self.rules.skip):
                 continue
             if self.rules.end and self.seen_numbers and self.rules.end.search(line.text):
-                self.reading.ended_at = line.number
                 self.warn(line.number, f"the unit ends here: '{excerpt(line.text)}' not read")
                 break
             if self._section(line):
@@ -190,11 +200,42 @@ class _Reader:
                         f"'{excerpt(line.text)}' is in a section without criteria: not read",
                     )
             else:
-                for cell in line.cells:
+                self.row_title = self._row_title(line)
+                for cell in line.cells[1:] if self.row_title else line.cells:
                     for part in _split_run_together(cell, self.rules.grades):
                         self._cell(line, part)
+                self.row_title = ""
             self.prev_raw = line.raw.strip()
         return self.reading
+
+    def _heading_outcome(self, line: Line) -> bool:
+        pattern = self.rules.heading_outcomes
+        if pattern is None or not pattern.match(line.text.rstrip(":")):
+            return False
+        if self.outcome is not None and not self.heading_outcome:
+            return False  # under a numbered outcome the heading only starts its criteria
+        title = line.text.rstrip(":").strip()
+        outcome = next((o for o in self.reading.outcomes if o.title.lower() == title.lower()), None)
+        if outcome is None:
+            number = str(len(self.reading.outcomes) + 1)
+            outcome = ParsedOutcome(
+                number=number, title=title[:1].upper() + title[1:].lower(), line=line.number
+            )
+            self.reading.outcomes.append(outcome)
+        self.outcome, self.crit, self.awaiting = outcome, None, ""
+        self.mode, self.heading_outcome = "criteria", True
+        return True
+
+    @staticmethod
+    def _row_title(line: Line) -> str:
+        """ "Understand the law | 1.1 describe ...": the row's first cell titles the outcome of
+        the criterion beside it, though the table gives the outcome no number."""
+        if not line.in_table or len(line.cells) < 2 or not DOTTED.match(line.cells[1]):
+            return ""
+        first = line.cells[0]
+        if LOOKS_NUMBERED.match(first) or DOTTED.match(first) or OUTCOME.match(first):
+            return ""
+        return "" if is_header(first) else LEAD_IN.sub("", first).strip()
 
     def _section(self, line: Line) -> bool:
         text = line.text.rstrip(":")
@@ -206,6 +247,9 @@ class _Reader:
             if pattern is not None and pattern.match(text):
                 self.mode = "criteria" if name == "on" else name
                 self.awaiting, self.crit = "", None
+                if name == "on" and self.rules.grades:
+                    # A grading grid under a list of outcomes does not belong to the last one.
+                    self.outcome = None
                 return True
         return False
 
@@ -261,6 +305,9 @@ class _Reader:
                 if self.reading.outcome(outcome) is None:
                     self.reading.outcomes.append(ParsedOutcome(outcome, title, line.number))
             return self._criterion(line, outcome, number, match["text"])
+        match = OUTCOME.match(cell)
+        if match:
+            return self._outcome_line(line, match, explicit=True)
         match = NUMBERED.match(cell)
         if match:
             return self._single(line, match, cell)
@@ -268,6 +315,10 @@ class _Reader:
 
     def _dotted(self, line: Line, match: re.Match, cell: str) -> bool:
         a, b, c = match["a"], match["b"], match["c"]
+        if int(b) == 0 or (c is not None and int(c) == 0):
+            return False  # "1.0" is a version, never a criterion
+        if self.rules.outcomes_first and not self.reading.outcomes:
+            return False  # a number above the first outcome ("15.2 Administration") is noise
         if c is not None and (len(a) == 3 or not a.isdigit()):
             # unit.group.item on recording forms: 301.1.3 is outcome 1, criterion 1.3
             label = cell[match.start("a") : match.end("c")]
@@ -293,7 +344,9 @@ class _Reader:
         if self.rules.restart and restarting:
             listed = len(self.outcome.criteria)
             next_single = self._next_single_number(line.number)
-            starts_element = n == last + 1 and (next_single == 1 or n != listed + 1)
+            starts_element = (
+                not self.heading_outcome and n == last + 1 and (next_single == 1 or n != listed + 1)
+            )
             if n == listed + 1 and not starts_element:
                 number = f"{self.outcome.number}.{n}"
                 label = cell.split()[0] if cell.split()[0].endswith(".") else f"{n}."
@@ -317,7 +370,7 @@ class _Reader:
             return False
         outcome = ParsedOutcome(number=str(n), title=title, line=line.number)
         self.reading.outcomes.append(outcome)
-        self.outcome, self.crit = outcome, None
+        self.outcome, self.crit, self.heading_outcome = outcome, None, False
         self.awaiting = "" if title else "title"
         return True
 
@@ -340,7 +393,8 @@ class _Reader:
         self.seen_numbers[number] = line.number
         outcome = self.reading.outcome(outcome_number)
         if outcome is None:
-            outcome = ParsedOutcome(number=outcome_number, title="", line=line.number)
+            title = self.row_title or self.loose_title
+            outcome = ParsedOutcome(number=outcome_number, title=title, line=line.number)
             self.reading.outcomes.append(outcome)
         tags = [m["tag"] for m in PLTS.finditer(text)]
         text = LEAD_IN.sub("", PLTS.sub("", text)).strip()
@@ -348,7 +402,7 @@ class _Reader:
             number=number, text=text, line=line.number, label=label, grade=grade, tags=tags
         )
         outcome.criteria.append(crit)
-        self.outcome, self.crit = outcome, crit
+        self.outcome, self.crit, self.loose_title = outcome, crit, ""
         self.awaiting = "" if text else "criterion"
         return True
 
@@ -379,6 +433,8 @@ class _Reader:
             return
         if self.outcome is not None and not self.outcome.criteria and self._wraps(text):
             self.outcome.title = join_wrapped(self.outcome.title, text)
+        elif OUTCOME_WORDING.match(text) and len(text) <= 200:
+            self.loose_title = text
 
     def _add_to_criterion(self, text: str) -> None:
         self.crit.tags.extend(m["tag"] for m in PLTS.finditer(text))
@@ -404,6 +460,14 @@ class _Reader:
             for outcome in self.reading.outcomes:
                 if all(c.grade for c in outcome.criteria):
                     outcome.criteria.sort(key=lambda c: (order[c.grade], int(c.number[1:])))
+            empty = [o for o in self.reading.outcomes if not o.criteria]
+            holder = next((o for o in self.reading.outcomes if o.criteria), None)
+            if empty and holder is not None:
+                self.warn(
+                    holder.line,
+                    "the grading grid does not say which outcome each criterion belongs to; "
+                    f"they are listed under outcome {holder.number}",
+                )
         return self.reading
 
 

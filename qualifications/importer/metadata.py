@@ -21,13 +21,16 @@ _LABELS: list[tuple[str, str]] = [
     (
         "ignore",
         r"sector\s+subject\s+area|ssa|operational\s+(?:start|end)\s+date|review\s+date|status"
-        r"|unit\s+type|last\s+updated|release|qualification\s+number|sub\s+sector",
+        r"|unit\s+type|last\s+updated|release|qualification\s+number|sub\s+sector|version"
+        r"|total\s+qualification\s+time(?:\s*\(tqt\))?|tqt|unit\s+sub\s+level"
+        r"|unit\s+grading\s+structure|availability\s+for\s+use|unit\s+available\s+from"
+        r"|unit\s+expiry\s+date|number\s+of\s+learning\s+outcomes",
     ),
     (
         "code",
         r"(?:ofqual\s+)?unit\s+(?:reference|ref\.?)(?:\s+(?:number|no\.?))?|reference\s+number"
         r"|ofqual\s+(?:unit\s+)?(?:code|reference|number)|urn|unit\s+accreditation\s+number"
-        r"|unit\s+code|sqa\s+(?:unit\s+)?code|unit\s+number|code",
+        r"|unit\s+code|sqa\s+(?:unit\s+)?code|unit\s+number|unit\s+no\.?|code",
     ),
     ("title", r"(?:unit\s+)?title|unit\s+name|unit\s+of\s+competency"),
     ("level", r"(?:unit\s+)?(?:(?:rqf|qcf|nqf|scqf|aqf)\s+)?level(?:\s+of\s+(?:the\s+)?unit)?"),
@@ -118,6 +121,12 @@ def _pairs(lines: list[Line]):
             index = ahead + 1
 
 
+# A level stated on a line of its own: "QCF Level 2: BTEC Specialist", "RQF Level 3".
+_LEVEL_LINE = re.compile(
+    r"^(?:(?:qcf|rqf|nqf|scqf)\s+)?level\s+(\d)\b(?:\s*[:(\-\u2013].*)?$", re.I
+)
+
+
 def read_metadata(lines: list[Line], *, scheme: str = "") -> Metadata:
     """Read labelled metadata from ``lines``; the first value of each kind wins."""
     meta = Metadata()
@@ -146,4 +155,11 @@ def read_metadata(lines: list[Line], *, scheme: str = "") -> Metadata:
             taken = False
         if taken:
             meta.lines |= numbers
+    if meta.level is None:
+        for line in lines:
+            match = _LEVEL_LINE.match(line.text) if line.cells else None
+            if match:
+                meta.level = int(match[1])
+                meta.lines.add(line.number)
+                break
     return meta

@@ -68,19 +68,22 @@ def normalise_document(text: str) -> str:
 
 
 def check_is_text(text: str) -> None:
+    """Refuse what is not text at all, naming the first line where that shows."""
     if not text or not text.strip():
         raise SpecParseError("The text is empty.")
     if "\x00" in text:
         raise SpecParseError(
             "This does not look like text (it contains NUL bytes); "
-            "upload the original .docx or .pdf, or a plain-text export of it."
+            "upload the original .docx or .pdf, or a plain-text export of it.",
+            line=text[: text.index("\x00")].count("\n") + 1,
         )
     visible = [ch for ch in text if not ch.isspace()]
     junk = sum(1 for ch in visible if not ch.isprintable() or ch == "\ufffd")
     if junk / len(visible) > 0.1:
         raise SpecParseError(
             f"This does not look like text ({junk * 100 // len(visible)}% of its characters are "
-            "unprintable); upload the original .docx or .pdf, or a plain-text export of it."
+            "unprintable); upload the original .docx or .pdf, or a plain-text export of it.",
+            line=1,
         )
 
 

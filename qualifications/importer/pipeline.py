@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from qualifications.importer.extract import REPEATED
+from qualifications.importer.extract import DOTTED, LOOKS_NUMBERED, REPEATED, excerpt
 from qualifications.importer.families import FALLBACK, FAMILIES, handbook
 from qualifications.importer.families.base import Doc, Read, Score
-from qualifications.importer.metadata import body_named_in
+from qualifications.importer.metadata import body_named_in, read_metadata
 from qualifications.importer.normalise import check_is_text, normalise_document
-from qualifications.importer.results import ParseResult, SpecParseError
+from qualifications.importer.results import ParsedUnit, ParseResult, SpecParseError
 from qualifications.importer.segment import segment
 from qualifications.importer.validate import confidence, numbering_problems, validate_unit
 
@@ -23,12 +23,42 @@ def _candidates(doc: Doc) -> list[tuple[Score, object]]:
     return [(score, family) for score, _, family in scored]
 
 
+def _unread_numbered(doc: Doc, read: Read) -> list[tuple[int, str]]:
+    """Numbered-looking lines that the reading neither took nor warned about: the handbook
+    reader drops stray markers quietly, and nothing may be lost without a word."""
+    used = {o.line for u in read.units for o in u.outcomes}
+    used |= {c.line for u in read.units for c in u.criteria}
+    used |= {line for line, _ in read.warnings}
+    return [
+        (line.number, f"'{excerpt(line.cells[0])}' looks numbered but was not read")
+        for line in doc.lines
+        if line.cells
+        and line.number not in used
+        and (LOOKS_NUMBERED.match(line.cells[0]) or DOTTED.match(line.cells[0]))
+    ]
+
+
+def _fill_metadata(doc: Doc, unit: ParsedUnit) -> None:
+    """Metadata wherever the layout puts it: what the winning reader left empty in a one-unit
+    document, the labels anywhere in it may still give."""
+    meta = read_metadata(doc.lines, scheme=body_named_in(doc.text) or "awarding body")
+    for name in ("code", "title", "level", "credit_value", "glh", "awarding_body"):
+        if getattr(unit, name) in ("", None) and getattr(meta, name) not in ("", None):
+            setattr(unit, name, getattr(meta, name))
+    for scheme, code in meta.other_codes.items():
+        if code not in unit.other_codes.values():
+            unit.other_codes.setdefault(scheme, code)
+
+
 def _result(
     doc: Doc, family, score: Score, read: Read, notes: list[tuple[int, str]]
 ) -> ParseResult:
-    warnings = list(notes) + list(read.warnings)
     is_handbook = family is handbook
+    unread = _unread_numbered(doc, read) if is_handbook else []
+    warnings = list(notes) + list(read.warnings) + unread
     body = body_named_in(doc.text)
+    if len(read.units) == 1:
+        _fill_metadata(doc, read.units[0])
     for unit in read.units:
         unit.awarding_body = unit.awarding_body or body
         problems = validate_unit(unit, numbering=not is_handbook)
@@ -39,10 +69,7 @@ def _result(
             score.value, read.numbered, read.taken, len(problems) + len(notes), cap=cap
         )
     ordered = sorted(dict.fromkeys(warnings), key=lambda w: w[0])
-    if is_handbook:
-        texts = [f"Line {line}: {message}" for line, message in warnings]
-    else:
-        texts = [f"Line {line}: {message}" for line, message in ordered]
+    texts = [f"Line {line}: {message}" for line, message in ordered]
     doubts = list(notes) + [w for w in read.warnings if REPEATED in w[1]]
     return ParseResult(
         doubts=[f"Line {line}: {message}" for line, message in doubts],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from qualifications.importer.metadata import OFQUAL_CODE
-from qualifications.importer.results import ParsedOutcome, ParsedUnit
+from qualifications.importer.results import ParsedCriterion, ParsedUnit
 
 _LIMITS = {"level": (1, 8), "credit_value": (1, 999), "glh": (1, 9999)}
 _LABELS = {"level": "level", "credit_value": "credit value", "glh": "guided learning hours"}
@@ -18,10 +18,10 @@ def _series(number: str) -> tuple[str, int] | None:
     return (match[1], int(match[2])) if match else None
 
 
-def _numbering(outcome: ParsedOutcome, label: str) -> list[tuple[int, str]]:
+def _numbering(criteria: list[ParsedCriterion], label: str) -> list[tuple[int, str]]:
     warnings = []
     last: dict[str, tuple[int, str]] = {}
-    for crit in outcome.criteria:
+    for crit in criteria:
         series = _series(crit.number)
         if series is None:
             continue
@@ -41,6 +41,19 @@ def _numbering(outcome: ParsedOutcome, label: str) -> list[tuple[int, str]]:
     return warnings
 
 
+def _unit_numbering(unit: ParsedUnit, label: str) -> list[tuple[int, str]]:
+    """Dotted numbers run within their outcome (1.1, 1.2 …); letter codes (P1, M1, K1) run
+    through the whole unit, whichever outcome they sit under."""
+    warnings = []
+    for outcome in unit.outcomes:
+        warnings.extend(_numbering([c for c in outcome.criteria if "." in c.number], label))
+    coded = [c for c in unit.criteria if "." not in c.number]
+    order = {"pass": 0, "merit": 1, "distinction": 2}
+    coded.sort(key=lambda c: order.get(c.grade, 3))  # stable: document order within a band
+    warnings.extend(_numbering(coded, label))
+    return sorted(warnings)
+
+
 def unit_label(unit: ParsedUnit) -> str:
     if unit.code:
         return unit.code
@@ -50,19 +63,26 @@ def unit_label(unit: ParsedUnit) -> str:
 
 
 def validate_unit(unit: ParsedUnit, *, numbering: bool = True) -> list[tuple[int, str]]:
-    label = unit_label(unit)
     warnings: list[tuple[int, str]] = []
+    if unit.code and not OFQUAL_CODE.fullmatch(unit.code):
+        unit.other_codes.setdefault("unit code", unit.code)
+        unit.code = ""
+        warnings.append(
+            (
+                unit.line,
+                f"unit {unit_label(unit)}: '{unit.other_codes['unit code']}' is not an "
+                "Ofqual unit code",
+            )
+        )
+    label = unit_label(unit)
     for name, (low, high) in _LIMITS.items():
         value = getattr(unit, name)
         if value is not None and not low <= value <= high:
             warnings.append((unit.line, f"unit {label}: {_LABELS[name]} {value} is not plausible"))
             setattr(unit, name, None)
-    if unit.code and not OFQUAL_CODE.fullmatch(unit.code):
-        warnings.append((unit.line, f"unit {label}: '{unit.code}' is not an Ofqual unit code"))
-        unit.other_codes.setdefault("unit code", unit.code)
-        unit.code = ""
     if not numbering:
         return warnings
+    warnings.extend(_unit_numbering(unit, label))
     previous = 0
     for outcome in unit.outcomes:
         if outcome.number.isdigit():
@@ -79,7 +99,6 @@ def validate_unit(unit: ParsedUnit, *, numbering: bool = True) -> list[tuple[int
             warnings.append(
                 (outcome.line, f"unit {label}: outcome {outcome.number} has no criteria")
             )
-        warnings.extend(_numbering(outcome, label))
         for crit in outcome.criteria:
             if not crit.text:
                 warnings.append((crit.line, f"unit {label}: criterion {crit.number} has no text"))
@@ -92,7 +111,7 @@ def numbering_problems(units: list[ParsedUnit]) -> int:
     for unit in units:
         numbers = [int(o.number) for o in unit.outcomes if o.number.isdigit()]
         problems += sum(1 for a, b in zip([0, *numbers], numbers, strict=False) if b != a + 1)
-        problems += sum(len(_numbering(outcome, "")) for outcome in unit.outcomes)
+        problems += len(_unit_numbering(unit, ""))
     return problems
 
 

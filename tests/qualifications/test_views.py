@@ -1,10 +1,12 @@
 import docx
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 
 SPEC = """Unit title: Handle customer enquiries
 Unit reference: D/601/1234
@@ -141,13 +143,153 @@ def test_preview_asks_for_missing_title(client, centre_admin):
     assert (unit.title, unit.title_is_provisional) == ("Enquiries", True)
 
 
-def test_broken_paste_names_the_problem_and_saves_nothing(client, centre_admin):
+def test_repeated_criterion_is_shown_in_doubt_and_not_saved_unchecked(client, centre_admin):
     client.force_login(centre_admin)
-    response = client.post(reverse("spec_import"), {"text": SPEC + "1.2 Explain it twice\n"})
-    assert response.status_code == 400
-    assert "Nothing was imported" in response.text
-    assert "1.2" in response.text
+    text = SPEC + "1.2 Explain it twice\n"
+    response = client.post(reverse("spec_import"), {"text": text})
+    assert response.status_code == 200
+    assert "Line 10: criterion 1.2 appears again (first on line 9)" in response.text
+    assert 'data-testid="import-doubts"' in response.text
+    confirmed = client.post(
+        reverse("spec_import"),
+        {"source_text": text, "confirm": "1", "unit-0-title": "", "unit-0-code": ""},
+    )
+    assert confirmed.status_code == 400
+    assert "the reading is in doubt" in confirmed.text
     assert not AssessmentCriterion.objects.exists()
+
+
+def test_text_without_criteria_names_the_problem_and_saves_nothing(client, centre_admin):
+    client.force_login(centre_admin)
+    response = client.post(reverse("spec_import"), {"text": "Dear Sir,\nThank you.\n"})
+    assert response.status_code == 400
+    assert "Nothing was imported. Line 1: no numbered assessment criteria" in response.text
+    assert not AssessmentCriterion.objects.exists()
+
+
+def _rows(rows, prefix="unit-0-rows", initial=None):
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(len(rows) if initial is None else initial),
+    }
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"{prefix}-{index}-{name}"] = value
+    return data
+
+
+def test_preview_shows_rows_layout_and_confidence(client, centre_admin):
+    client.force_login(centre_admin)
+    response = client.post(reverse("spec_import"), {"text": SPEC})
+    formset = response.context["units"][0][2]
+    assert [f.initial for f in formset.forms[:2]] == [
+        {
+            "outcome": "1",
+            "outcome_title": "Understand how to handle enquiries",
+            "number": "1.1",
+            "text": "Describe the organisation's procedures for handling enquiries",
+            "grade": "",
+        },
+        {
+            "outcome": "1",
+            "outcome_title": "Understand how to handle enquiries",
+            "number": "1.2",
+            "text": "Explain why enquiries must be answered promptly",
+            "grade": "",
+        },
+    ]
+    assert "read as a unit specification, 80% sure" in response.text
+    assert "js/import-preview.js" in response.text
+    assert "<script>" not in response.text and 'style="' not in response.text
+
+
+def test_admin_edits_splits_merges_and_deletes_rows_then_saves(client, centre_admin):
+    client.force_login(centre_admin)
+    outcome = {"outcome": "1", "outcome_title": "Understand how to handle enquiries"}
+    data = {
+        "source_text": SPEC,
+        "confirm": "1",
+        "unit-0-title": "",
+        "unit-0-code": "",
+        "unit-0-level": "",
+        **_rows(
+            [
+                {
+                    **outcome,
+                    "number": "1.1",
+                    "text": "Describe the procedures\n1.2 Explain why enquiries matter",
+                },
+                {**outcome, "number": "1.3", "text": "promptly", "merge_up": "on"},
+                {**outcome, "number": "1.4", "text": "A stray line", "DELETE": "on"},
+                {
+                    "outcome": "2",
+                    "outcome_title": "Be able to reply",
+                    "number": "2.1",
+                    "text": "Reply to an enquiry",
+                },
+            ]
+        ),
+    }
+    response = client.post(reverse("spec_import"), data)
+    unit = Unit.objects.get(code="D/601/1234")
+    assert response.url == unit.get_absolute_url()
+    assert list(unit.criteria.values_list("number", "text")) == [
+        ("1.1", "Describe the procedures"),
+        ("1.2", "Explain why enquiries matter promptly"),
+        ("2.1", "Reply to an enquiry"),
+    ]
+    assert list(unit.outcomes.values_list("number", "title", "kind")) == [
+        ("1", "Understand how to handle enquiries", "knowledge"),
+        ("2", "Be able to reply", "competence"),
+    ]
+
+
+def test_admin_sets_missing_title_code_and_level(client, centre_admin):
+    client.force_login(centre_admin)
+    text = "1. Understand safety\n1.1 Describe hazards\n"
+    response = client.post(
+        reverse("spec_import"),
+        {
+            "source_text": text,
+            "confirm": "1",
+            "unit-0-title": "Health and safety",
+            "unit-0-code": "h/601/0001",
+            "unit-0-level": "2",
+        },
+    )
+    unit = Unit.objects.get(code="H/601/0001")
+    assert response.url == unit.get_absolute_url()
+    assert (unit.title, unit.level) == ("Health and safety", 2)
+
+
+def test_two_rows_with_one_number_are_refused(client, centre_admin):
+    client.force_login(centre_admin)
+    row = {"outcome": "1", "outcome_title": "", "number": "1.1", "text": "Describe"}
+    response = client.post(
+        reverse("spec_import"),
+        {
+            "source_text": SPEC,
+            "confirm": "1",
+            "unit-0-title": "",
+            "unit-0-code": "",
+            **_rows([row, {**row, "text": "Explain"}]),
+        },
+    )
+    assert response.status_code == 400
+    assert "Each criterion needs its own number: 1.1 is used twice." in response.text
+    assert not Unit.objects.exists()
+
+
+def test_grading_grid_preview_shows_grade_bands(client, centre_admin):
+    client.force_login(centre_admin)
+    text = "Unit 2: Fitness\nP1 describe fitness\nM1 explain fitness\nD1 evaluate fitness\n"
+    response = client.post(reverse("spec_import"), {"text": text})
+    formset = response.context["units"][0][2]
+    assert [(f.initial["number"], f.initial["grade"]) for f in formset.forms[:3]] == [
+        ("P1", "pass"),
+        ("M1", "merit"),
+        ("D1", "distinction"),
+    ]
 
 
 def test_upload_of_wrong_type_is_refused(client, centre_admin):
@@ -169,3 +311,34 @@ def test_upload_of_docx_is_recognised(client, centre_admin, tmp_path):
     response = client.post(reverse("spec_import"), {"file": upload})
     assert response.status_code == 200
     assert "Handle customer enquiries" in response.text
+
+
+def _as_browser_posts(response):
+    """What the browser sends back from the preview: every field's value, ticked boxes only."""
+    data = {"source_text": response.context["source_text"], "confirm": "1"}
+    for _plan, details, rows in response.context["units"]:
+        forms = [details]
+        if rows is not None:
+            forms += [rows.management_form, *rows.forms]
+        for form in forms:
+            for field in form:
+                value = field.value()
+                if value in (None, False):
+                    continue
+                data[field.html_name] = "on" if value is True else value
+    return data
+
+
+@needs_seeds
+def test_39_unit_handbook_preview_posts_back_within_the_field_limit(client, centre_admin):
+    client.force_login(centre_admin)
+    text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
+    preview = client.post(reverse("spec_import"), {"text": text})
+    correctable = [rows for _, _, rows in preview.context["units"] if rows is not None]
+    assert 0 < len(correctable) < 39
+    data = _as_browser_posts(preview)
+    assert len(data) < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    saved = client.post(reverse("spec_import"), data)
+    assert saved.status_code == 302
+    assert Unit.objects.count() == 39
+    assert AssessmentCriterion.objects.count() == 535

@@ -128,6 +128,8 @@ def read_simple(doc: Doc, rules: Rules, *, scheme: str = "", meta: Metadata | No
     unit heading when the document has several."""
     sections = unit_sections(doc.lines)
     body = body_named_in(doc.text)
+    # A code that is not Ofqual's is filed under the body that prints it.
+    scheme = scheme or body or "awarding body"
     result = Read(units=[])
     for section in sections:
         section_meta = meta if (meta is not None and len(sections) == 1) else None

@@ -7,6 +7,7 @@ is in the title line, a breadcrumb or the URL, never a code quoted in the descri
 """
 
 import re
+from dataclasses import replace
 
 from qualifications.importer.extract import Rules
 from qualifications.importer.families.base import (
@@ -20,6 +21,7 @@ from qualifications.importer.families.base import (
 )
 from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON, UNIT_CONTENT
 from qualifications.importer.metadata import TGA_CODE, read_metadata
+from qualifications.importer.results import ParsedCriterion, ParsedOutcome
 
 NAME = "competency"
 PLAIN = "a unit of competency"
@@ -44,7 +46,7 @@ CUES = [
 ]
 
 _TITLE_LINE = re.compile(
-    rf"^(?:unit\s+of\s+competency\s*:?\s*)?(?P<code>{TGA_CODE.pattern})\s*[-\u2013:]\s*(?P<title>.+?)"
+    rf"^(?:unit\s+of\s+competency\s*:?\s*)?(?P<code>{TGA_CODE.pattern})\s*[-\u2013:]?\s+(?P<title>[A-Z].+?)"
     r"(?:\s*\(release\s+\d+\))?$",
     re.I,
 )
@@ -54,6 +56,7 @@ _CODE_PLACE = re.compile(
 
 RULES = Rules(
     restart=True,
+    wrap_width=1000,  # pages copied from the web keep each criterion on one line
     skip=(
         *PAGE_FURNITURE,
         re.compile(r"^elements?\s+describe|^performance\s+criteria\s+describe", re.I),
@@ -87,4 +90,33 @@ def read(doc: Doc) -> Read:
                 meta.other_codes[SCHEME] = match[1].upper()
                 meta.lines.add(line.number)
                 break
-    return read_simple(doc, RULES, meta=meta)
+    read = read_simple(doc, RULES, meta=meta)
+    for unit in read.units:
+        if not unit.criteria_count:
+            unit.outcomes = _continuous_list(unit.outcomes)
+    return read
+
+
+def _continuous_list(items: list[ParsedOutcome]) -> list[ParsedOutcome]:
+    """Mirrors that number everything in one list: the elements first (1. A, 2. B), then each
+    element again followed by its performance criteria (3. A, 4. pc, 5. pc, 6. B, 7. pc …).
+    Read back as elements 1, 2 … with criteria 1.1, 1.2 …, each keeping its printed number."""
+    titles = [item.title.lower() for item in items]
+    repeat = next((i for i, t in enumerate(titles) if t and t in titles[:i]), None)
+    if repeat is None:
+        return items
+    elements = [replace(item, criteria=[]) for item in items[:repeat]]
+    position = {title: index for index, title in enumerate(titles[:repeat])}
+    current = None
+    for item in items[repeat:]:
+        index = position.get(item.title.lower())
+        if index is not None:
+            current = elements[index]
+        elif current is not None:
+            number = f"{current.number}.{len(current.criteria) + 1}"
+            current.criteria.append(
+                ParsedCriterion(
+                    number=number, text=item.title, line=item.line, label=f"{item.number}."
+                )
+            )
+    return elements

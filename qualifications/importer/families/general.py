@@ -8,6 +8,7 @@ the admin corrects it, rather than refusing it.
 from qualifications.importer.extract import Rules
 from qualifications.importer.families.base import PAGE_FURNITURE, Doc, Read, Score, read_simple
 from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON, UNIT_CONTENT
+from qualifications.importer.results import ParsedCriterion, ParsedOutcome
 
 NAME = "general"
 PLAIN = "numbered lines only (no known layout)"
@@ -28,4 +29,19 @@ def score(doc: Doc) -> Score:
 
 
 def read(doc: Doc) -> Read:
-    return read_simple(doc, RULES)
+    read = read_simple(doc, RULES)
+    for unit in read.units:
+        if not any(c.grade in ("merit", "distinction") for c in unit.criteria):
+            for crit in unit.criteria:  # P1, P2 … alone are performance criteria, not grades
+                crit.grade = ""
+        if unit.outcomes and not unit.criteria_count:
+            # A flat numbered list with nothing under it: its items are the criteria.
+            items = unit.outcomes
+            unit.outcomes = [ParsedOutcome(number="1", title="", line=items[0].line)]
+            unit.outcomes[0].criteria = [
+                ParsedCriterion(
+                    number=f"1.{o.number}", text=o.title, line=o.line, label=f"{o.number}."
+                )
+                for o in items
+            ]
+    return read

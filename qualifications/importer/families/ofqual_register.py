@@ -22,7 +22,7 @@ CUES = [
         r"^\s*(?:unit\s+)?reference\s+number\s*$", 0.35, "a reference-number label on its own line"
     ),
     cue(
-        r"learning\s+outcome\s*-\s*the\s+learner\s+will:\s*assessment\s+criterion",
+        r"learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will:\s*assessment\s+criteri",
         0.4,
         "the register's glued column headers",
     ),
@@ -36,12 +36,14 @@ CUES = [
 ]
 
 RULES = Rules(
+    outcomes_first=True,
     skip=(
         *PAGE_FURNITURE,
-        re.compile(r"learning\s+outcome\s*-\s*the\s+learner\s+will", re.I),
+        re.compile(r"learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will", re.I),
         re.compile(r"^(?:ofqual|the\s+register|register\s+of\s+regulated).*", re.I),
         re.compile(r"\blogo\b", re.I),
     ),
+    wrap_width=1000,
     on=CRITERIA_ON,
     off=CRITERIA_OFF,
     content=UNIT_CONTENT,

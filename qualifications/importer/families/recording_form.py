@@ -21,13 +21,17 @@ NAME = "recording_form"
 PLAIN = "an N/SVQ unit recording form"
 
 CUES = [
-    cue(r"^\s*\d{3}\.\d{1,2}\.\d{1,2}\b", 0.5, "criteria numbered unit.group.item"),
+    cue(r"^\s*\d(?:\d\d|[a-z]{2})\.\d{1,2}\.\d{1,2}\b", 0.5, "criteria numbered unit.group.item"),
     cue(r"recording\s+form|unit\s+record", 0.2, "called a recording form"),
     cue(r"assessor\s+(?:signature|sign[- ]off)", 0.2, "an assessor sign-off block"),
     cue(r"\bn/?svq\b|city\s*&\s*guilds", 0.1, "names an N/SVQ or City & Guilds"),
 ]
 
-_UNIT_HEADING = re.compile(r"^\s*unit\s+(?P<n>\d{3})\s*[:\-\u2013]?\s+(?P<title>\S.*)$", re.I)
+# Unit numbers as City & Guilds prints them (201) or as a form template leaves them (2xx).
+_UNIT_NUMBER = r"\d(?:\d\d|[a-z]{2})"
+_UNIT_HEADING = re.compile(
+    rf"^\s*unit\s+(?P<n>{_UNIT_NUMBER})\s*[:\-\u2013]?\s+(?P<title>\S.*)$", re.I
+)
 _HEADER_VARIANT = re.compile(
     r"^(?:perf?[oa]r?m[ae]n[cs]e\s+crit[ea]r?i?[ao]n?|evid[ae]nce\s+ref(?:erence)?|page\s+ref"
     r"|date|assessor\s+initials|method)(?:\s+(?:perf?[oa]r?m[ae]n[cs]e\s+crit[ea]r?i?[ao]n?"
@@ -40,7 +44,7 @@ RULES = Rules(
     on=CRITERIA_ON,
     off=CRITERIA_OFF,
     # The next form's title, glued on by the export: "Unit 302Prepare ...".
-    end=re.compile(r"^unit\s+\d{3}\s*[A-Z]", re.I),
+    end=re.compile(rf"^unit\s+{_UNIT_NUMBER}\s*[A-Z]", re.I),
 )
 
 

@@ -4,14 +4,15 @@ import re
 
 CRITERIA_ON = re.compile(
     r"^(?:elements?\s+and\s+performance\s+criteria|performance\s+criteria"
-    r"|learning\s+outcomes?(?:\s+and\s+assessment\s+criteria)?|assessment\s+criteria"
+    r"|(?:unit\s+)?learning\s+outcomes?(?:\s+and\s+assessment\s+criteria)?|assessment\s+criteria"
     r"|(?:assessment\s+and\s+)?grading\s+criteria|grading\s+grid"
     r"|outcomes?\s+and\s+(?:assessment|performance)\s+criteria"
-    r"|learning\s+outcome\s*-\s*the\s+learner\s+will.*)$",
+    r"|learning\s+outcomes?\s*[-\u2013]\s*the\s+learner\s+will.*)$",
     re.I,
 )
 CRITERIA_OFF = re.compile(
-    r"^(?:range(?:\s+statements?)?|range\s+of\s+conditions|required\s+skills(?:\s+and\s+knowledge)?"
+    r"^(?:range(?:\s+statements?)?|range\s+of\s+(?:conditions|variables)"
+    r"|required\s+skills(?:\s+and\s+knowledge)?|prerequisite\s+units?|competency\s+field"
     r"|required\s+knowledge|knowledge\s+evidence|performance\s+evidence|foundation\s+skills"
     r"|assessment\s+conditions|assessment\s+requirements|evidence\s+(?:guide|requirements)"
     r"|key\s+competenc(?:y|ies).*|employability\s+skills|essential\s+guidance.*"

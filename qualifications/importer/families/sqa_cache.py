@@ -41,9 +41,7 @@ CUES = [
     ),
 ]
 
-_KNOWLEDGE = re.compile(
-    r"^(?:knowledge\s+and\s+understanding|you\s+need\s+to\s+know\s+and\s+understand:?)$", re.I
-)
+_KNOWLEDGE = re.compile(r"^you\s+need\s+to\s+know\s+and\s+understand:?$", re.I)
 
 RULES = Rules(
     codes="P|K|PC|KU",
@@ -54,6 +52,10 @@ RULES = Rules(
         "KU": ("2", "Knowledge and understanding"),
     },
     letter_criteria=True,
+    restart=True,
+    heading_outcomes=re.compile(
+        r"^(?:performance\s+criteria|knowledge\s+and\s+understanding)$", re.I
+    ),
     skip=(
         *PAGE_FURNITURE,
         _KNOWLEDGE,
@@ -75,4 +77,5 @@ def score(doc: Doc) -> Score:
 
 
 def read(doc: Doc) -> Read:
-    return read_simple(doc, RULES, scheme="SQA")
+    scheme = "SQA" if re.search(r"\bsqa\b|\bsvq\b|scottish", doc.text, re.I) else ""
+    return read_simple(doc, RULES, scheme=scheme)

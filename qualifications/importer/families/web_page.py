@@ -39,6 +39,7 @@ CUES = [
     cue(r"(?:home|qualifications|units)\s*(?:>|\u203a|/)\s*\w", 0.1, "a breadcrumb"),
 ]
 
+_NOT_TITLES = {"overview", "summary", "unit summary", "details", "unit details", "unit"}
 _WITH_COLON = re.compile(r"^[A-Za-z][A-Za-z ()]{2,40}:")
 
 RULES = Rules(
@@ -47,6 +48,7 @@ RULES = Rules(
         re.compile(r"^(?:home|menu|search|print|share|back to top|cookies?)\b.*$", re.I),
         re.compile(r"(?:>|\u203a)"),
     ),
+    wrap_width=1000,
     on=CRITERIA_ON,
     off=CRITERIA_OFF,
     content=UNIT_CONTENT,
@@ -66,6 +68,8 @@ def _title_before_labels(doc: Doc, meta) -> None:
             return
         if UNIT_HEADING.match(line.text):
             return  # read as a unit heading, code and all
+        if line.text.lower() in _NOT_TITLES:
+            continue
         if len(line.text) <= 120 and not OUTCOME.match(line.text):
             meta.title = meta.title or line.text
             meta.lines.add(line.number)

@@ -1,4 +1,4 @@
-"""The specification parser and text extraction: pure Python, no database needed."""
+"""The handbook family (the seed layouts) through the importer, and text extraction."""
 
 import io
 import re
@@ -812,3 +812,8 @@ def test_sign_off_line_inside_a_section_does_not_redirect_its_text():
     assert unit.assessment_guidance == "Observe the learner.\n\nUse a witness statement."
     assert unit.notes == ""
     assert unit.outcomes[0].content == "Hazards: slips, trips\n\nRisks: falls"
+
+
+@needs_seeds
+def test_guidance_002_stray_number_is_a_warning_not_lost():
+    assert "Line 93: '1.' looks numbered but was not read" in _seed("002").warnings
