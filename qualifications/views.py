@@ -92,6 +92,51 @@ def _unit_forms(plans, data=None):
     return forms
 
 
+def _read_source(request):
+    """(source text, parsed result, None), or (…, None, the page with what is wrong)."""
+    form = None
+    if "source_text" in request.POST:
+        source_text = request.POST["source_text"]
+    else:
+        form = SpecSourceForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return (
+                "",
+                None,
+                render(request, "qualifications/import.html", {"form": form}, status=400),
+            )
+        source_text = form.cleaned_data["source_text"]
+    try:
+        return source_text, parse_spec(source_text), None
+    except SpecParseError as error:
+        form = form or SpecSourceForm(initial={"text": source_text})
+        form.add_error(None, f"Nothing was imported. {error}")
+        page = render(request, "qualifications/import.html", {"form": form}, status=400)
+        return source_text, None, page
+
+
+def _save_import(request, result, unit_forms):
+    """Save the corrected reading; the saved catalogue page, or None with the reason said."""
+    if result.doubts and not any(rows_posted(rows) for _, _, rows in unit_forms):
+        messages.error(request, "Check the rows below before saving: the reading is in doubt.")
+        return None
+    if not unit_forms_valid(unit_forms):
+        return None
+    details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
+    try:
+        report = spec_import(
+            result=corrected_result(result, unit_forms), details=details, by=request.user
+        )
+    except SpecImportError as error:
+        messages.error(request, f"Nothing was imported. {error}")
+        return None
+    for warning in report.warnings[:20]:
+        messages.warning(request, warning)
+    names = ", ".join(str(u) for u in report.units[:10])
+    messages.success(request, f"Imported {len(report.units)} unit(s): {names}")
+    return redirect(report.qualification or report.units[0])
+
+
 @login_required
 def spec_import_view(request):
     """Paste or upload → preview of what was recognised, corrected by the admin → save."""
@@ -101,58 +146,17 @@ def spec_import_view(request):
     )
     if request.method != "POST":
         return render(request, "qualifications/import.html", {"form": SpecSourceForm()})
-
-    if "source_text" in request.POST:
-        source_text = request.POST["source_text"]
-        form = None
-    else:
-        form = SpecSourceForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return render(request, "qualifications/import.html", {"form": form}, status=400)
-        source_text = form.cleaned_data["source_text"]
-
-    try:
-        result = parse_spec(source_text)
-    except SpecParseError as error:
-        form = form or SpecSourceForm(initial={"text": source_text})
-        form.add_error(None, f"Nothing was imported. {error}")
-        return render(request, "qualifications/import.html", {"form": form}, status=400)
-
+    source_text, result, refused = _read_source(request)
+    if refused:
+        return refused
     confirming = request.POST.get("confirm") == "1"
     preview = spec_plan(result=result)
     unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
-    unchecked = bool(result.doubts) and not any(rows_posted(rows) for _, _, rows in unit_forms)
-    if confirming and unchecked:
-        messages.error(request, "Check the rows below before saving: the reading is in doubt.")
-    elif confirming and unit_forms_valid(unit_forms):
-        details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
-        try:
-            report = spec_import(
-                result=corrected_result(result, unit_forms), details=details, by=request.user
-            )
-        except SpecImportError as error:
-            messages.error(request, f"Nothing was imported. {error}")
-        else:
-            for warning in report.warnings[:20]:
-                messages.warning(request, warning)
-            messages.success(
-                request,
-                f"Imported {len(report.units)} unit(s): "
-                + ", ".join(str(u) for u in report.units[:10]),
-            )
-            if report.qualification:
-                return redirect(report.qualification)
-            return redirect(report.units[0])
-
+    if confirming and (saved := _save_import(request, result, unit_forms)):
+        return saved
+    context = {"result": result, "source_text": source_text, "units": unit_forms}
+    context["warnings"] = preview.warnings
+    context["criteria_total"] = sum(p.parsed.criteria_count for p in preview.plans)
     return render(
-        request,
-        "qualifications/import_preview.html",
-        {
-            "result": result,
-            "source_text": source_text,
-            "units": unit_forms,
-            "warnings": preview.warnings,
-            "criteria_total": sum(p.parsed.criteria_count for p in preview.plans),
-        },
-        status=200 if not confirming else 400,
+        request, "qualifications/import_preview.html", context, status=400 if confirming else 200
     )

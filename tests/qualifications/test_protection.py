@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from audit.chain import verify_chain
 from audit.enums import AuditAction
@@ -121,3 +122,25 @@ def test_reimport_leaving_out_a_unit_keeps_the_enrolled_qualification_whole(
         "601/3734/4 keeps J/506/1806" in warning and "are not removed" in warning
         for warning in report.warnings
     )
+
+
+def test_another_centres_admin_posting_the_import_page_changes_nothing(client, in_use, outsider):
+    before = _snapshot()
+    client.force_login(outsider)
+    changed = SPEC.replace("2.2 Record enquiries accurately", "2.2 Record enquiries")
+    response = client.post(
+        reverse("spec_import"),
+        {
+            "source_text": changed,
+            "confirm": "1",
+            "unit-0-title": "Handle customer enquiries",
+            "unit-0-code": "D/601/1234",
+            "unit-0-level": "2",
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        "Nothing was imported. Unit D/601/1234 is used by enrolled learners: only the site's "
+        "staff can change it." in [str(m) for m in response.context["messages"]]
+    )
+    assert _snapshot() == before
