@@ -152,6 +152,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 EVIDENCE_MAX_FILE_MB = env.int("EVIDENCE_MAX_FILE_MB", default=500)
 EVIDENCE_MAX_FILES_PER_POST = env.int("EVIDENCE_MAX_FILES_PER_POST", default=20)
+# A .docx spec or .xlsx class list is a zip; one that unpacks to more than this, or holds more
+# parts, is refused before it is parsed (qualifications/archives.py). Real ones are a few MB
+# and a few dozen parts.
+ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("ARCHIVE_MAX_UNCOMPRESSED_MB", default=20)
+ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
