@@ -157,6 +157,10 @@ EVIDENCE_MAX_FILES_PER_POST = env.int("EVIDENCE_MAX_FILES_PER_POST", default=20)
 # and a few dozen parts.
 ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("ARCHIVE_MAX_UNCOMPRESSED_MB", default=20)
 ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
+# Class lists uploaded but not imported (intake previews) hold personal data; they are deleted
+# this many days after upload by `manage.py purge_intake_previews`, which the task worker runs
+# daily (centres/tasks.py).
+INTAKE_PREVIEW_DAYS = env.int("INTAKE_PREVIEW_DAYS", default=7)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

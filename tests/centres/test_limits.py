@@ -1,6 +1,7 @@
-"""Class lists that the database cannot hold, or that unpack too large. Run once on SQLite
-and once with DATABASE_URL pointing at PostgreSQL."""
+"""Class lists that the database cannot hold, or that unpack too large, and the purge of
+previews. Run once on SQLite and once with DATABASE_URL pointing at PostgreSQL."""
 
+import datetime
 import io
 import zipfile
 
@@ -9,10 +10,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
+from centres.tasks import intake_purge_schedule, purge_intake_previews
 from portfolios.models import Enrolment
 
 HEADER = (
@@ -138,3 +143,57 @@ def test_upload_page_refuses_the_bomb(client, centre_admin, centre, settings):
     assert "class.xlsx cannot be read: it unpacks to 6." in response.text
     assert "(ARCHIVE_MAX_UNCOMPRESSED_MB)" in response.text
     assert not IntakeUpload.objects.exists()
+
+
+# ---------------------------------------------------------------- purging previews
+
+
+def _upload(centre, *, days_ago, imported=False):
+    upload = IntakeUpload.objects.create(
+        centre=centre, file_name=f"{days_ago}.csv", content=b"name,email\n"
+    )
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    IntakeUpload.objects.filter(pk=upload.pk).update(
+        uploaded_at=when, imported_at=when if imported else None
+    )
+    return upload
+
+
+def test_purge_deletes_previews_older_than_the_setting_only(centre, settings, capsys):
+    settings.INTAKE_PREVIEW_DAYS = 7
+    _upload(centre, days_ago=8)
+    kept = [
+        _upload(centre, days_ago=6),
+        _upload(centre, days_ago=30, imported=True),  # the record of an import, not a preview
+    ]
+    call_command("purge_intake_previews")
+    assert sorted(IntakeUpload.objects.values_list("pk", flat=True)) == sorted(u.pk for u in kept)
+    assert "Deleted 1 intake preview(s) older than 7 day(s)." in capsys.readouterr().out
+
+
+def _queued():
+    return DBTaskResult.objects.filter(
+        task_path=purge_intake_previews.module_path, status=TaskResultStatus.READY
+    )
+
+
+def test_schedule_queues_one_nightly_run(db, capsys):
+    call_command("purge_intake_previews", "--schedule")
+    call_command("purge_intake_previews", "--schedule")  # bin/run does this at every start
+    (queued,) = _queued()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert timezone.localtime(queued.run_after) == timezone.make_aware(
+        datetime.datetime.combine(tomorrow, datetime.time(3, 30))
+    )
+    out = capsys.readouterr().out
+    assert "The daily run is queued." in out
+    assert "The daily run was queued already." in out
+
+
+def test_the_task_purges_and_queues_its_next_run(centre, settings):
+    settings.INTAKE_PREVIEW_DAYS = 7
+    _upload(centre, days_ago=8)
+    purge_intake_previews.call()  # what the worker runs
+    assert not IntakeUpload.objects.exists()
+    assert _queued().count() == 1
+    assert intake_purge_schedule() is False  # already queued: no second chain
