@@ -350,3 +350,22 @@ def test_downloaded_evidence_is_never_stored(alice, evidence):
     response = alice.get(reverse("evidence_file_download", args=[evidence.files.get().pk]))
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_upload_script_gets_the_limit_in_a_card_it_can_show(
+    alice, enrolment, method, settings, media_root
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    files = [("files", f"p{i}.pdf", minimal_pdf(), "application/pdf") for i in range(2)]
+    body, content_type = multipart(_fields(method), files)
+    response = alice.generic(
+        "POST",
+        add_url(enrolment),
+        body,
+        content_type=content_type,
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    card = response.text.split("data-upload-card", 1)[1]
+    assert "More than 1 files were sent at once" in card
