@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django_tasks import default_task_backend
 
 from centres.models import IntakeUpload
 
@@ -31,7 +32,9 @@ class Command(BaseCommand):
         if schedule:
             from centres.tasks import intake_purge_schedule
 
-            queued = intake_purge_schedule()
-            self.stdout.write(
-                "The daily run is queued." if queued else "The daily run was queued already."
-            )
+            if intake_purge_schedule():
+                self.stdout.write("The daily run is queued.")
+            elif default_task_backend.supports_defer:
+                self.stdout.write("The daily run was queued already.")
+            else:
+                self.stdout.write("This task backend cannot wait until tomorrow: no daily run.")
