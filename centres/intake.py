@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from import_export.formats.base_formats import CSV, XLSX
 
+from accounts.models import User
+from portfolios.models import Enrolment
+from qualifications.archives import ArchiveRefused, check_archive
+
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -64,6 +68,10 @@ def read_rows(file_name: str, content: bytes) -> list[IntakeRow]:
         elif lowered.endswith(".xlsx"):
             if not content.startswith(b"PK"):
                 raise IntakeFileError(f"{file_name} is not an XLSX workbook.")
+            try:
+                check_archive(content)  # before openpyxl unpacks and parses every part
+            except ArchiveRefused as error:
+                raise IntakeFileError(f"{file_name} cannot be read: {error}.") from error
             dataset = XLSX().create_dataset(content)
         else:
             raise IntakeFileError("Upload a .csv or .xlsx file.")
@@ -130,3 +138,41 @@ def split_names(values: dict) -> tuple[str, str]:
 
 def split_units(value) -> list[str]:
     return [code.upper() for code in re.split(r"[;,\s]+", text(value)) if code]
+
+
+def _longest(model, name) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def row_problems(values: dict) -> list[tuple[str, str]]:
+    """(column, message) for what no database column can hold: a NUL character, or a value
+    longer than the column it is saved to.
+
+    Checked before anything is looked up or saved, so that SQLite (which would keep it) and
+    PostgreSQL (which refuses it with an error) both answer with the same message.
+    """
+    problems = []
+    for column, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            problems.append((column, "The cell holds a NUL character; the file may be damaged."))
+    if problems:
+        return problems
+    first, last = split_names(values)
+    split = text(values.get("first_name")) or text(values.get("last_name"))
+    lengths = [
+        ("first_name" if split else "name", "first name", first, _longest(User, "first_name")),
+        ("last_name" if split else "name", "last name", last, _longest(User, "last_name")),
+        ("email", "e-mail address", text(values.get("email")), _longest(User, "email")),
+        (
+            "registration_number",
+            "registration number",
+            text(values.get("registration_number")),
+            _longest(Enrolment, "registration_number"),
+        ),
+    ]
+    for column, label, value, longest in lengths:
+        if len(value) > longest:
+            problems.append(
+                (column, f"The {label} is {len(value)} characters long; at most {longest} fit.")
+            )
+    return problems

@@ -11,7 +11,7 @@ from accounts import services as people
 from accounts.enums import Role
 from accounts.models import Centre, Membership, User
 from accounts.permissions import forget_memberships
-from centres.intake import IntakeRow, parse_date, split_names, split_units, text
+from centres.intake import IntakeRow, parse_date, row_problems, split_names, split_units, text
 from centres.models import IntakeUpload
 from portfolios.models import Enrolment
 from portfolios.services import enrolment_create, enrolment_update
@@ -216,7 +216,7 @@ def _import_row(*, centre, row: IntakeRow, lookups, by) -> tuple[RowResult, User
     )
     try:
         # Check what needs no writing first, so a bad row reports every column it can.
-        problems = []
+        problems = row_problems(values)
         for check in (lambda: _tutor(lookups, values), lambda: _programme(lookups, values)):
             try:
                 check()

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages, PDFs and exports are never stored by a browser or proxy.
+    "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -147,11 +149,26 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 # access; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Uploads stream to a temporary file on disk, never into memory, however large (video evidence).
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# (Django's TemporaryFileUploadHandler, refusing over-long file names with a 400 first.)
+FILE_UPLOAD_HANDLERS = ["portfolios.validators.NameCheckingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 EVIDENCE_MAX_FILE_MB = env.int("EVIDENCE_MAX_FILE_MB", default=500)
 EVIDENCE_MAX_FILES_PER_POST = env.int("EVIDENCE_MAX_FILES_PER_POST", default=20)
+# Django's own limits on one request; going over them answers templates/400.html, which names
+# the limit. The file limit sits well above EVIDENCE_MAX_FILES_PER_POST, whose form error is
+# the friendlier one.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
+# A .docx spec or .xlsx class list is a zip; one that unpacks to more than this, or holds more
+# parts, is refused before it is parsed (qualifications/archives.py). Real ones are a few MB
+# and a few dozen parts.
+ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("ARCHIVE_MAX_UNCOMPRESSED_MB", default=20)
+ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
+# Class lists uploaded but not imported (intake previews) hold personal data; they are deleted
+# this many days after upload by `manage.py purge_intake_previews`, which the task worker runs
+# daily (centres/tasks.py).
+INTAKE_PREVIEW_DAYS = env.int("INTAKE_PREVIEW_DAYS", default=7)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,6 +4,8 @@ from django.urls import include, path
 from accounts.views import healthz
 from portal import views
 
+handler400 = views.bad_request
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -268,6 +268,9 @@ class EvidenceForm(_Form):
                 "Check your connection and choose the files again.",
                 code="cut_off",
             )
+        if self.has_error("files"):
+            # A refused file already says why; "add at least one file" would only mislead.
+            return data
         has_files = bool(data.get("files"))
         if self.evidence is not None:
             removing = {f.pk for f in data.get("remove_files") or []}

@@ -6,12 +6,15 @@ program named `.docx` is refused. The allow-list is deliberately short; a centre
 another format asks for it to be added here.
 """
 
+import os
 import threading
 from dataclasses import dataclass
 
 import magic
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 
 # Detected type → the extensions a file of that type may carry.
@@ -82,6 +85,39 @@ _SNIFF_BYTES = 1024 * 1024
 # python-magic's handle is not safe to share between threads without a lock.
 _magic_lock = threading.Lock()
 _magic = None
+
+
+# The longest file name any upload may carry: the name columns (EvidenceFile.name,
+# IntakeUpload.file_name) and most file systems hold 255 characters.
+MAX_UPLOAD_NAME_LENGTH = 255
+
+
+class FileNameTooLong(SuspiciousOperation):
+    """A file in the request is named longer than MAX_UPLOAD_NAME_LENGTH; answered with 400."""
+
+
+class NameCheckingUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler that streams every upload to a temporary file, minding file names.
+
+    Django names the temporary file after the upload's extension (everything after the last
+    dot), so a name like "report.<300 letters>" made the operating system refuse the temporary
+    file and the request end in a 500. Here a name longer than MAX_UPLOAD_NAME_LENGTH is
+    refused with the product's 400 page, which names the limit, and the temporary file never
+    carries more than a short extension.
+    """
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        if len(file_name) > MAX_UPLOAD_NAME_LENGTH:
+            raise FileNameTooLong(
+                f"A file name of {len(file_name)} characters was sent; the limit is "
+                f"{MAX_UPLOAD_NAME_LENGTH}."
+            )
+        FileUploadHandler.new_file(self, field_name, file_name, *args, **kwargs)
+        extension = os.path.splitext(file_name)[1]
+        self.file = TemporaryUploadedFile(
+            "upload" + extension[:16], self.content_type, 0, self.charset, self.content_type_extra
+        )
+        self.file.name = file_name
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ renumbers a criterion that is in use.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.text import slugify
 
 from audit.chain import audit_record
@@ -24,6 +26,7 @@ from qualifications.models import (
     Unit,
     UnitCode,
     UnitGroup,
+    number_sort_key,
 )
 
 # Below this, a code-less document is not taken to describe an existing unit.
@@ -87,6 +90,40 @@ class ImportReport:
     units: list[Unit] = field(default_factory=list)
 
 
+# What the catalogue's columns hold is checked before a row is saved (here and in resources).
+# PostgreSQL refuses a NUL character anywhere in text, a string longer than its column and a
+# number out of its column's range, each with an error (a 500); SQLite keeps all three. The
+# checks below say the same on both. Integer ranges are Django's portable ones: SQLite's
+# backend would allow 64 bits where PostgreSQL's smallint holds 32767.
+INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
+
+
+def column_problems(instance) -> dict[str, str]:
+    """What the database could not store of this unsaved row: field name → words for people."""
+    problems = {}
+    for column in instance._meta.concrete_fields:
+        value = getattr(instance, column.attname)
+        if column.name == "sort_key" and hasattr(instance, "number"):
+            value = number_sort_key(instance.number)  # what save() will store
+        label = column.verbose_name
+        if isinstance(value, str):
+            if "\x00" in value:
+                problems[column.name] = f"The {label} holds a NUL character (binary data)."
+            elif column.max_length and len(value) > column.max_length:
+                problems[column.name] = (
+                    f"The {label} is {len(value)} characters long; at most {column.max_length} fit."
+                )
+        elif isinstance(value, int) and not isinstance(value, bool):
+            low, high = INTEGER_RANGES.get(column.get_internal_type(), (None, None))
+            if low is None or low <= value <= high:
+                continue
+            if column.name == "sort_key":
+                problems.setdefault("number", f"The number {instance.number} is too large.")
+            else:
+                problems[column.name] = f"The {label} {value} is not between {low} and {high}."
+    return problems
+
+
 def _matching_unit(parsed: ParsedUnit) -> Unit | None:
     """The existing unit whose criteria this code-less document describes, if one clearly is."""
     count = parsed.criteria_count
@@ -148,6 +185,12 @@ def spec_plan(*, result: ParseResult, details: dict[int, dict] | None = None) ->
             plan.problems.append("The document gives no title for this unit: please give one.")
         if code and not Unit._meta.get_field("code").max_length >= len(code):
             plan.problems.append(f"'{code}' is too long for a unit code.")
+        longest = Unit._meta.get_field("title").max_length
+        if len(title) > longest:
+            plan.problems.append(
+                f"The title is {len(title)} characters long; at most {longest} fit. "
+                "Give a shorter one."
+            )
         plans.append(plan)
     return ImportReport(plans=plans, warnings=list(result.warnings))
 
@@ -207,7 +250,14 @@ def _unique_slug(base: str, *, exclude_pk=None) -> str:
 
 
 def _save(instance):
-    instance.full_clean()
+    problems = column_problems(instance)
+    name = f"{instance._meta.verbose_name} {str(instance)[:60]}".replace("\x00", "")
+    if problems:
+        raise SpecImportError(f"{name.capitalize()}: {' '.join(problems.values())}")
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise SpecImportError(f"{name.capitalize()}: {' '.join(error.messages)}") from error
     instance.save()
     return instance
 
@@ -326,8 +376,8 @@ def _write_qualification(
 ) -> Qualification:
     parsed = result.qualification
     short = parsed.awarding_body or "Unknown"
-    body, _ = AwardingBody.objects.get_or_create(
-        short_name=short, defaults={"name": AWARDING_BODY_NAMES.get(short, short)}
+    body = AwardingBody.objects.filter(short_name=short).first() or _save(
+        AwardingBody(short_name=short, name=AWARDING_BODY_NAMES.get(short, short))
     )
     qualification = Qualification.objects.filter(number=parsed.number).first() or Qualification(
         number=parsed.number
@@ -382,7 +432,7 @@ def spec_import(
     """
     report = spec_plan(result=result, details=details)
     problems = [
-        f"Unit {plan.index + 1} ({plan.code or plan.title or 'untitled'}): {problem}"
+        f"Unit {plan.index + 1} ({plan.code or plan.title[:60] or 'untitled'}): {problem}"
         for plan in report.plans
         for problem in plan.problems
     ]

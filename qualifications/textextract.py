@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import PurePath
 
+from qualifications.archives import ArchiveRefused, check_archive
 from qualifications.importer import SpecParseError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -53,6 +54,10 @@ def _text_from_txt(name: str, data: bytes) -> str:
 def _text_from_docx(name: str, data: bytes) -> str:
     if not data.startswith(_ZIP_MAGIC):
         raise SpecParseError(f"{name}: {_actually(data, 'a Word .docx document')}.")
+    try:
+        check_archive(data)  # before python-docx unpacks and parses every part
+    except ArchiveRefused as error:
+        raise SpecParseError(f"{name} cannot be read: {error}.") from error
     # Imported here so plain-text uploads do not pay for loading python-docx.
     import docx
 

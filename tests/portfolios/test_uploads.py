@@ -266,3 +266,106 @@ def test_workplace_reference_instead_of_upload(alice, enrolment, method):
     )
     assert response.status_code == 302
     assert Evidence.objects.get().workplace_location == "Customer records, CRM case 4411"
+
+
+def test_a_refused_file_is_the_only_error(alice, enrolment, method, media_root):
+    response = alice.post(
+        add_url(enrolment),
+        evidence_data(method, files=[upload("report.pdf", b"<!doctype html><p>hi</p>")]),
+    )
+    assert response.status_code == 400
+    assert "report.pdf is not a kind of file evidence can be (text/html)" in response.text
+    # Not also told to add a file: they did, and it was refused for the reason above.
+    assert "Add at least one file" not in response.text
+    assert Evidence.objects.count() == 0
+
+
+def test_too_many_fields_get_the_400_page_naming_the_limit(
+    alice, enrolment, method, settings, media_root
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    fields = _fields(method) + [(f"extra{i}", "x") for i in range(20)]
+    body, content_type = multipart(fields, [("files", "a.pdf", minimal_pdf(), "application/pdf")])
+    response = alice.generic("POST", add_url(enrolment), body, content_type=content_type)
+    assert response.status_code == 400
+    assert "The request was refused" in response.text
+    assert (
+        "The form sent more than 20 fields, the most one request may carry "
+        "(DATA_UPLOAD_MAX_NUMBER_FIELDS)." in response.text
+    )
+    assert Evidence.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_too_many_files_get_the_400_page_naming_the_limit(
+    alice, enrolment, method, settings, media_root
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = [("files", f"p{i}.pdf", minimal_pdf(), "application/pdf") for i in range(4)]
+    body, content_type = multipart(_fields(method), files)
+    response = alice.generic("POST", add_url(enrolment), body, content_type=content_type)
+    assert response.status_code == 400
+    assert (
+        "More than 3 files were sent at once, the most one request may carry "
+        "(DATA_UPLOAD_MAX_NUMBER_FILES)." in response.text
+    )
+    assert Evidence.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_file_name_longer_than_the_column_gets_the_400_page(alice, enrolment, method, media_root):
+    name = "report." + "x" * 300  # Django named its temporary file after this "extension"
+    body, content_type = multipart(_fields(method), [("files", name, minimal_pdf(), "x/y")])
+    response = alice.generic("POST", add_url(enrolment), body, content_type=content_type)
+    assert response.status_code == 400
+    assert (
+        "A file&#x27;s name is longer than 255 characters, the most a file name may have. "
+        "Rename the file and send it again." in response.text
+    )
+    assert Evidence.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_long_extension_within_the_limit_is_a_form_error(alice, enrolment, method, media_root):
+    name = "report." + "x" * 240  # 247 characters: allowed, but no evidence is named so
+    body, content_type = multipart(_fields(method), [("files", name, minimal_pdf(), "x/y")])
+    response = alice.generic("POST", add_url(enrolment), body, content_type=content_type)
+    assert response.status_code == 400
+    assert "does not contain what its name says: its content is application/pdf" in (response.text)
+    assert Evidence.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_bad_request_of_another_kind_says_nothing_it_was_sent(alice, enrolment, method):
+    # A multipart body with no boundary: Django refuses it; the page echoes nothing of it.
+    response = alice.generic(
+        "POST", add_url(enrolment), b"<script>x</script>", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "The request could not be understood." in response.text
+    assert "<script>x" not in response.text
+
+
+def test_downloaded_evidence_is_never_stored(alice, evidence):
+    response = alice.get(reverse("evidence_file_download", args=[evidence.files.get().pk]))
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_upload_script_gets_the_limit_in_a_card_it_can_show(
+    alice, enrolment, method, settings, media_root
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    files = [("files", f"p{i}.pdf", minimal_pdf(), "application/pdf") for i in range(2)]
+    body, content_type = multipart(_fields(method), files)
+    response = alice.generic(
+        "POST",
+        add_url(enrolment),
+        body,
+        content_type=content_type,
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    card = response.text.split("data-upload-card", 1)[1]
+    assert "More than 1 files were sent at once" in card
