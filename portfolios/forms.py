@@ -319,6 +319,13 @@ class SubmitForm(_Form):
             "Tick the declaration to confirm this is your own work."
         )
 
+    def service_kwargs(self) -> dict:
+        """For `services.evidence_submit`."""
+        return {
+            "items": list(self.cleaned_data["evidence"]),
+            "declaration_confirmed": self.cleaned_data["confirm"],
+        }
+
     @property
     def selected_ids(self) -> set[int]:
         return {int(v) for v in self["evidence"].value() or [] if str(v).isdigit()}

@@ -259,6 +259,14 @@ def portfolio_for(enrolment, *, drafts: bool = True) -> Portfolio:
     )
 
 
+def drafts_of(enrolment, *, only=None):
+    """The enrolment's drafts (or just `only`), with counts, for the submission form."""
+    drafts = Evidence.objects.drafts().filter(enrolment=enrolment).with_counts()
+    if only is not None:
+        drafts = drafts.filter(pk=only.pk)
+    return drafts.order_by("number")
+
+
 def evidence_for_enrolment(enrolment, *, drafts: bool = True):
     """The enrolment's evidence for its list, with file and criterion counts (one query);
     without drafts for someone who may not see them."""

@@ -343,38 +343,24 @@ def _linked(evidence, count: int) -> str:
 
 def _submit(request, *, enrolment, drafts, initial, back_url):
     form = SubmitForm(_posted(request), drafts=drafts, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = services.evidence_submit(
-                items=list(form.cleaned_data["evidence"]),
-                by=request.user,
-                declaration_confirmed=form.cleaned_data["confirm"],
-            )
-        except ValidationError as exc:
-            formflow.errors_to_form(form, exc)
-        else:
-            messages.success(
-                request, f"{count} item{'s' if count != 1 else ''} submitted for assessment."
-            )
-            return redirect(enrolment)
-    return render(
+    response = formflow.posted(request, form) and formflow.apply(
         request,
-        "portfolios/submit.html",
-        {
-            "enrolment": enrolment,
-            "form": form,
-            "declaration": DECLARATION_TEXT,
-            "back_url": back_url,
-            "has_drafts": drafts.exists(),
-        },
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.evidence_submit(by=request.user, **form.service_kwargs()),
+        done=lambda count: f"{count} item{'s' if count != 1 else ''} submitted for assessment.",
+        then=enrolment.get_absolute_url(),
+    )
+    context = {"enrolment": enrolment, "form": form, "declaration": DECLARATION_TEXT}
+    context.update({"back_url": back_url, "has_drafts": bool(drafts)})
+    return response or render(
+        request, "portfolios/submit.html", context, status=formflow.form_status(form)
     )
 
 
 @login_required
 def enrolment_submit(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="submit")
-    drafts = enrolment.evidence.drafts().with_counts().order_by("number")
+    drafts = selectors.drafts_of(enrolment)
     ready = [e.pk for e in drafts if e.criterion_count]
     return _submit(
         request,
@@ -389,7 +375,7 @@ def enrolment_submit(request, pk):
 def evidence_submit(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk, action="submit")
     enrolment = evidence.enrolment
-    drafts = enrolment.evidence.drafts().with_counts().filter(pk=evidence.pk)
+    drafts = selectors.drafts_of(enrolment, only=evidence)
     return _submit(
         request,
         enrolment=enrolment,
