@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Notification
-from accounts.permissions import centres_where, has_role
+from accounts.permissions import has_role
 from audit.models import AccessLogEntry
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SampleDecision
@@ -308,7 +308,3 @@ def notifications_for(user, *, limit: int = 100):
 
 def unread_count(user) -> int:
     return Notification.objects.unread().filter(recipient=user).count()
-
-
-def centres_where_iqa(user):
-    return centres_where(user, Role.INTERNAL_MODERATOR)

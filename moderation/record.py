@@ -16,7 +16,6 @@ from portfolios import permissions as portfolio_permissions
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
-    DecisionEvidence,
     EnrolmentUnit,
     EvidenceCriterion,
     SignOffAcknowledgement,
@@ -374,15 +373,6 @@ def audit_entries_for_enrolment(enrolment):
 
 def audit_entries_for_centre(centre, *, limit: int = 200):
     return AuditEntry.objects.filter(centre=centre).order_by("-seq")[:limit]
-
-
-def decision_evidence_ids(decision_ids) -> dict[int, list[int]]:
-    result = defaultdict(list)
-    for did, eid in DecisionEvidence.objects.filter(decision_id__in=decision_ids).values_list(
-        "decision_id", "evidence_id"
-    ):
-        result[did].append(eid)
-    return result
 
 
 @dataclass

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.permissions import has_role
-from portfolios.enums import TUTOR_METHOD_SLUGS
 from portfolios.models import EnrolmentUnit, EqaGrant
 
 
@@ -58,12 +57,6 @@ def can_add_evidence(user, enrolment) -> bool:
 def can_submit_for_enrolment(user, enrolment) -> bool:
     """Only the learner declares the work their own."""
     return enrolment.is_active and is_enrolment_learner(user, enrolment)
-
-
-def method_allowed_for(user, enrolment, method) -> bool:
-    if is_enrolment_learner(user, enrolment):
-        return True
-    return is_enrolment_tutor(user, enrolment) and method.slug in TUTOR_METHOD_SLUGS
 
 
 def can_view_evidence(user, evidence) -> bool:

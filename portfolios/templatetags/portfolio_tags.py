@@ -32,14 +32,6 @@ def evidence_badge(state) -> str:
 
 
 @register.filter
-def status_label(status) -> str:
-    try:
-        return CriterionStatus(status).label
-    except ValueError:
-        return str(status)
-
-
-@register.filter
 def state_label(state) -> str:
     try:
         return EvidenceState(state).label

@@ -10,10 +10,6 @@ from qualifications.services import SpecImportError, spec_import, spec_plan
 from qualifications.textextract import extract_text
 
 
-class _DryRun(Exception):
-    """Raised to roll the transaction back after a dry run."""
-
-
 class Command(BaseCommand):
     help = (
         "Import awarding-body unit specifications, checklists or guidance (.txt, .docx, .pdf). "
