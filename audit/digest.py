@@ -21,25 +21,20 @@ _REGISTRY: dict[str, "Recorded"] = {}
 class Recorded:
     model: type[models.Model]
     fields: tuple[str, ...]
-    # Rows a service may delete (draft evidence); their deletion has an entry of its own.
-    deletable: bool
 
 
-def register(model, *, exclude: tuple[str, ...] = (), deletable: bool = False) -> None:
+def register(model, *, exclude: tuple[str, ...] = ()) -> None:
+    """A model of the record. A row a service deletes (a draft) has an entry marked deleted."""
     fields = tuple(
         f.attname
         for f in model._meta.concrete_fields
         if f.name not in exclude and not f.primary_key
     )
-    _REGISTRY[model._meta.label_lower] = Recorded(model, fields, deletable)
+    _REGISTRY[model._meta.label_lower] = Recorded(model, fields)
 
 
 def recorded_models() -> list[Recorded]:
     return list(_REGISTRY.values())
-
-
-def recorded(label: str) -> Recorded | None:
-    return _REGISTRY.get(label)
 
 
 def _plain(value):

@@ -21,4 +21,4 @@ class PortfoliosConfig(AppConfig):
             register(model)
         # Drafts change (each change has its entry) and may be deleted; `assessed_at` is
         # bookkeeping of the decisions, which have entries of their own.
-        register(models.Evidence, exclude=("updated_at", "assessed_at"), deletable=True)
+        register(models.Evidence, exclude=("updated_at", "assessed_at"))
