@@ -15,6 +15,24 @@ def qualifications_with_counts():
     )
 
 
+def qualifications_with_body():
+    return Qualification.objects.select_related("awarding_body")
+
+
+def qualification_page(qualification) -> dict:
+    """A qualification with its units in their groups, and the counts the page shows."""
+    rows = list(qualification_units(qualification))
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(row)
+    return {
+        "qualification": qualification,
+        "groups": list(groups.items()),
+        "unit_total": len(rows),
+        "criteria_total": sum(r.criteria_count for r in rows),
+    }
+
+
 def standalone_units():
     """Units that belong to no qualification (short courses, single-unit awards)."""
     return Unit.objects.filter(qualification_units__isnull=True).annotate(

@@ -17,7 +17,6 @@ from qualifications.forms import (
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import unit_rows
-from qualifications.models import Qualification
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
 
@@ -44,20 +43,11 @@ def catalogue(request):
 @login_required
 def qualification_detail(request, pk):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
-    qualification = get_object_or_404(Qualification.objects.select_related("awarding_body"), pk=pk)
-    rows = list(selectors.qualification_units(qualification))
-    groups = {}
-    for row in rows:
-        groups.setdefault(row.group, []).append(row)
+    qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
     return render(
         request,
         "qualifications/qualification_detail.html",
-        {
-            "qualification": qualification,
-            "groups": list(groups.items()),
-            "unit_total": len(rows),
-            "criteria_total": sum(r.criteria_count for r in rows),
-        },
+        selectors.qualification_page(qualification),
     )
 
 
