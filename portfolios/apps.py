@@ -19,3 +19,8 @@ class PortfoliosConfig(AppConfig):
             models.ReopeningClosure,
         ):
             register(model)
+        # Which units a learner takes, and the enrolment itself, change only through the
+        # services, each with its entry. The reference counter and the creation time are
+        # bookkeeping. A unit that held no work may be taken off (its entry says so).
+        register(models.Enrolment, exclude=("last_evidence_number", "created_at"))
+        register(models.EnrolmentUnit, deletable=True)

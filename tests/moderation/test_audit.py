@@ -13,10 +13,12 @@ from tests.moderation.conftest import criteria, decide
 
 @pytest.fixture
 def chain(enrolment, evidence, tutor, catalogue):
-    """Four decisions: four entries, #1 to #4."""
+    """The enrolment's entries (its creation and units: #1 to #3), then four decisions: four
+    entries, #4 to #7."""
+    assert AuditEntry.objects.count() == 3
     decide(enrolment, tutor, criteria(catalogue.unit_a), evidence=evidence)
     entries = list(AuditEntry.objects.order_by("seq"))
-    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5, 6, 7]
     return entries
 
 
@@ -33,52 +35,52 @@ def test_entries_are_chained(chain):
     for entry in chain:
         assert entry.hash == entry_hash(entry)
     head = AuditHead.objects.get()
-    assert (head.last_seq, head.last_hash) == (4, chain[-1].hash)
+    assert (head.last_seq, head.last_hash) == (7, chain[-1].hash)
     report = verify_chain()
-    assert report.ok and report.checked == 4
+    assert report.ok and report.checked == 7
 
 
 def test_verify_audit_command_reports_intact_chain(chain, capsys):
     call_command("verify_audit")
     assert (
-        f"Audit trail intact: 4 entries; head #4 hash {chain[-1].hash}" in capsys.readouterr().out
+        f"Audit trail intact: 7 entries; head #7 hash {chain[-1].hash}" in capsys.readouterr().out
     )
 
 
 def test_edited_entry_is_named(chain):
-    raw("UPDATE {table} SET summary = %s WHERE seq = 2", ["1.2: Not yet met"])
+    raw("UPDATE {table} SET summary = %s WHERE seq = 5", ["1.2: Not yet met"])
     report = verify_chain()
     assert not report.ok
-    assert report.seq == 2
-    assert "Entry #2 was changed" in report.problem
+    assert report.seq == 5
+    assert "Entry #5 was changed" in report.problem
     with pytest.raises(CommandError) as caught:
         call_command("verify_audit")
     assert caught.value.returncode == 1
-    assert "broken at entry #2" in str(caught.value)
+    assert "broken at entry #5" in str(caught.value)
 
 
 def test_edited_data_is_named(chain):
-    raw("UPDATE {table} SET data = %s WHERE seq = 3", ['{"outcome": "not_yet_met"}'])
-    assert verify_chain().seq == 3
+    raw("UPDATE {table} SET data = %s WHERE seq = 6", ['{"outcome": "not_yet_met"}'])
+    assert verify_chain().seq == 6
 
 
 def test_deleted_entry_is_named(chain):
-    raw("DELETE FROM {table} WHERE seq = 2")
+    raw("DELETE FROM {table} WHERE seq = 5")
     report = verify_chain()
-    assert report.seq == 2
-    assert "Entry #2 was removed" in report.problem
+    assert report.seq == 5
+    assert "Entry #5 was removed" in report.problem
 
 
 def test_deleted_last_entry_is_named(chain):
-    raw("DELETE FROM {table} WHERE seq = 4")
+    raw("DELETE FROM {table} WHERE seq = 7")
     report = verify_chain()
-    assert report.seq == 4
-    assert "Entry #4 was removed" in report.problem
+    assert report.seq == 7
+    assert "Entry #7 was removed" in report.problem
 
 
 def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged = AuditEntry(
-        seq=5,
+        seq=8,
         created_at=chain[-1].created_at,
         actor=tutor,
         actor_name=str(tutor),
@@ -92,16 +94,16 @@ def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged.hash = entry_hash(forged)
     forged.save()  # a new row: allowed by the model; the chain head was not moved
     report = verify_chain()
-    assert report.seq == 5
-    assert "Entry #5 was inserted" in report.problem
+    assert report.seq == 8
+    assert "Entry #8 was inserted" in report.problem
 
 
 def test_replaced_entry_is_named(chain):
-    """Delete #2 and put a well-formed forgery in its place: #3 no longer links to it."""
-    original = chain[1]
-    raw("DELETE FROM {table} WHERE seq = 2")
+    """Delete #5 and put a well-formed forgery in its place: #6 no longer links to it."""
+    original = chain[4]
+    raw("DELETE FROM {table} WHERE seq = 5")
     forged = AuditEntry(
-        seq=2,
+        seq=5,
         created_at=original.created_at,
         actor_id=original.actor_id,
         actor_name=original.actor_name,
@@ -110,13 +112,13 @@ def test_replaced_entry_is_named(chain):
         object_id=original.object_id,
         summary="Forged",
         data={},
-        prev_hash=chain[0].hash,
+        prev_hash=chain[3].hash,
     )
     forged.hash = entry_hash(forged)
     forged.save()
     report = verify_chain()
-    assert report.seq == 2
-    assert "Entry #2 was replaced" in report.problem
+    assert report.seq == 5
+    assert "Entry #5 was replaced" in report.problem
 
 
 @pytest.mark.django_db(transaction=True)
@@ -159,7 +161,7 @@ def test_decision_row_edited_in_the_database_is_named(chain):
     assert not report.ok
     assert report.problem == (
         f"criterion decision {decision.pk} was changed outside the product: it no longer "
-        f"matches entry #1."
+        f"matches entry #4."
     )
     with pytest.raises(CommandError) as caught:
         call_command("verify_audit")
@@ -181,7 +183,7 @@ def test_sign_off_row_edited_in_the_database_is_named(enrolment, evidence, tutor
     report = verify_chain()
     assert [f.problem for f in report.findings] == [
         f"unit sign-off {sign_off.pk} was changed outside the product: it no longer matches "
-        "entry #5."
+        "entry #8."
     ]
 
 
@@ -193,30 +195,32 @@ def test_wiped_trail_is_caught(chain):
     report = verify_chain()
     assert not report.ok
     ids = sorted(CriterionDecision.objects.values_list("pk", flat=True))
-    assert [f.problem for f in report.findings] == [
+    missing = [f.problem for f in report.findings]
+    assert [p for p in missing if p.startswith("criterion decision")] == [
         f"criterion decision {pk} has no entry in the audit trail." for pk in ids
     ]
+    assert f"enrolment {chain[0].object_id} has no entry in the audit trail." in missing
 
 
 def test_entry_inserted_mid_chain_is_named_as_an_insert(chain, tutor):
-    """Renumber #3 and #4 to #4 and #5 and slip a well-formed entry in at #3."""
-    raw("UPDATE {table} SET seq = seq + 10 WHERE seq >= 3")
-    raw("UPDATE {table} SET seq = seq - 9 WHERE seq >= 13")
+    """Renumber #6 and #7 to #7 and #8 and slip a well-formed entry in at #6."""
+    raw("UPDATE {table} SET seq = seq + 10 WHERE seq >= 6")
+    raw("UPDATE {table} SET seq = seq - 9 WHERE seq >= 16")
     forged = AuditEntry(
-        seq=3,
-        created_at=chain[1].created_at,
+        seq=6,
+        created_at=chain[4].created_at,
         actor=tutor,
         actor_name=str(tutor),
         action=AuditAction.DECISION,
         summary="Inserted",
         data={},
-        prev_hash=chain[1].hash,
+        prev_hash=chain[4].hash,
     )
     forged.hash = entry_hash(forged)
     forged.save()
     report = verify_chain()
-    assert report.seq == 3
-    assert report.problem == "Entry #3 was inserted: #4 was written straight after #2."
+    assert report.seq == 6
+    assert report.problem == "Entry #6 was inserted: #7 was written straight after #5."
 
 
 def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, tutor, catalogue):
@@ -224,15 +228,15 @@ def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, t
 
     with override_settings(AUDIT_KEY="centre-secret"):
         decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], evidence=evidence)
-        entry = AuditEntry.objects.get()
-        assert entry.keyed
+        entry = AuditEntry.objects.get(action=AuditAction.DECISION)
+        assert entry.seq == 4 and entry.keyed
         assert verify_chain().ok
         # Someone with the database but not the key rewrites the entry and its plain hash.
         entry.summary = "Rewritten"
         forged_hash = entry_hash(entry, key=b"a guess")
-        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 1", ["Rewritten", forged_hash])
+        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 4", ["Rewritten", forged_hash])
         raw("UPDATE audit_audithead SET last_hash = %s", [forged_hash])
         assert verify_chain().problem == (
-            "Entry #1 was changed: its content no longer matches its hash."
+            "Entry #4 was changed: its content no longer matches its hash."
         )
-    assert verify_chain().problem == "Entry #1 is keyed: set AUDIT_KEY to check the chain."
+    assert verify_chain().problem == "Entry #4 is keyed: set AUDIT_KEY to check the chain."
