@@ -1,18 +1,20 @@
 import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from import_export.formats.base_formats import CSV, XLSX
 
-from accounts.selectors import get_centre_for_user
+from accounts.selectors import get_centre_for_user, get_invitation_for_user
+from accounts.services import invitations_pending_for
 from centres.forms import IntakeUploadForm
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
 from centres.selectors import EXPORT_HEADERS, progress_rows
-from centres.services import intake_import
+from centres.services import intake_import, invitation_accept
 from portal.spreadsheets import escape_formula
 
 EXPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
@@ -79,7 +81,7 @@ def intake_confirm(request, pk, upload_pk):
     messages.success(
         request,
         f"Imported {upload.file_name}: {result.summary()}. "
-        f"{len(result.invited)} invitation(s) sent.",
+        f"{len(result.invited) + len(result.invitations)} invitation(s) sent.",
     )
     return redirect("centre_dashboard", pk=centre.pk)
 
@@ -101,3 +103,29 @@ def progress_export(request, pk, fmt):
         f'attachment; filename="progress-{centre.centre_number}-{stamp}.{fmt}"'
     )
     return response
+
+
+@login_required
+def invitation_list(request):
+    """The signed-in person's invitations from centres: accept one to take its roles."""
+    return render(
+        request,
+        "centres/invitation_list.html",
+        {"invitations": list(invitations_pending_for(request.user))},
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept_view(request, pk):
+    invitation = get_invitation_for_user(request.user, pk)
+    try:
+        accepted = invitation_accept(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("invitation_list")
+    roles = ", ".join(m.get_role_display().lower() for m in accepted.memberships)
+    messages.success(request, f"You are now {roles} at {invitation.centre.name}.")
+    for problem in accepted.problems:
+        messages.warning(request, problem)
+    return redirect("dashboard")
