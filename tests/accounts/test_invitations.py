@@ -217,7 +217,9 @@ def test_roles_given_taken_and_deactivation_are_audited(client, centre_admin, ce
     client.post(reverse("person_deactivate", args=[centre.pk, learner.pk]))
     name = str(learner)
     assert list(
-        AuditEntry.objects.order_by("seq").values_list("action", "summary", "actor_id")
+        AuditEntry.objects.filter(actor=centre_admin)
+        .order_by("seq")
+        .values_list("action", "summary", "actor_id")
     ) == [
         (AuditAction.ROLE_GIVEN, f"{name} is tutor at Alpha College", centre_admin.pk),
         (AuditAction.ROLE_TAKEN, f"{name} is no longer tutor at Alpha College", centre_admin.pk),
@@ -228,7 +230,9 @@ def test_roles_given_taken_and_deactivation_are_audited(client, centre_admin, ce
         ),
     ]
     tutor_role = Membership.objects.get(user=learner, role=Role.TUTOR)
-    assert set(AuditEntry.objects.values_list("object_id", flat=True)) == {
+    assert set(
+        AuditEntry.objects.filter(actor=centre_admin).values_list("object_id", flat=True)
+    ) == {
         tutor_role.pk,
         Membership.objects.get(user=learner, role=Role.LEARNER).pk,
     }
@@ -239,7 +243,7 @@ def test_roles_given_taken_and_deactivation_are_audited(client, centre_admin, ce
 def test_forged_posts_from_another_centre_change_nothing(
     client, outsider, other_centre, centre, learner, view
 ):
-    before = _person_state(learner)
+    before, entries = _person_state(learner), AuditEntry.objects.count()
     client.force_login(outsider)
     for centre_pk in (centre.pk, other_centre.pk):
         response = client.post(
@@ -247,4 +251,4 @@ def test_forged_posts_from_another_centre_change_nothing(
         )
         assert response.status_code == 404
     assert _person_state(learner) == before
-    assert not AuditEntry.objects.exists()
+    assert AuditEntry.objects.count() == entries

@@ -13,12 +13,12 @@ from tests.moderation.conftest import criteria, decide
 
 @pytest.fixture
 def chain(enrolment, evidence, tutor, catalogue):
-    """The enrolment's entries (its creation and units: #1 to #3), then four decisions: four
-    entries, #4 to #7."""
-    assert AuditEntry.objects.count() == 3
+    """The people's roles (#1 to #3), the enrolment's creation and units (#4 to #6), then four
+    decisions: four entries, #7 to #10."""
+    assert AuditEntry.objects.count() == 6
     decide(enrolment, tutor, criteria(catalogue.unit_a), evidence=evidence)
     entries = list(AuditEntry.objects.order_by("seq"))
-    assert [e.seq for e in entries] == [1, 2, 3, 4, 5, 6, 7]
+    assert [e.seq for e in entries] == list(range(1, 11))
     return entries
 
 
@@ -35,52 +35,52 @@ def test_entries_are_chained(chain):
     for entry in chain:
         assert entry.hash == entry_hash(entry)
     head = AuditHead.objects.get()
-    assert (head.last_seq, head.last_hash) == (7, chain[-1].hash)
+    assert (head.last_seq, head.last_hash) == (10, chain[-1].hash)
     report = verify_chain()
-    assert report.ok and report.checked == 7
+    assert report.ok and report.checked == 10
 
 
 def test_verify_audit_command_reports_intact_chain(chain, capsys):
     call_command("verify_audit")
     assert (
-        f"Audit trail intact: 7 entries; head #7 hash {chain[-1].hash}" in capsys.readouterr().out
+        f"Audit trail intact: 10 entries; head #10 hash {chain[-1].hash}" in capsys.readouterr().out
     )
 
 
 def test_edited_entry_is_named(chain):
-    raw("UPDATE {table} SET summary = %s WHERE seq = 5", ["1.2: Not yet met"])
+    raw("UPDATE {table} SET summary = %s WHERE seq = 8", ["1.2: Not yet met"])
     report = verify_chain()
     assert not report.ok
-    assert report.seq == 5
-    assert "Entry #5 was changed" in report.problem
+    assert report.seq == 8
+    assert "Entry #8 was changed" in report.problem
     with pytest.raises(CommandError) as caught:
         call_command("verify_audit")
     assert caught.value.returncode == 1
-    assert "broken at entry #5" in str(caught.value)
+    assert "broken at entry #8" in str(caught.value)
 
 
 def test_edited_data_is_named(chain):
-    raw("UPDATE {table} SET data = %s WHERE seq = 6", ['{"outcome": "not_yet_met"}'])
-    assert verify_chain().seq == 6
+    raw("UPDATE {table} SET data = %s WHERE seq = 9", ['{"outcome": "not_yet_met"}'])
+    assert verify_chain().seq == 9
 
 
 def test_deleted_entry_is_named(chain):
-    raw("DELETE FROM {table} WHERE seq = 5")
+    raw("DELETE FROM {table} WHERE seq = 8")
     report = verify_chain()
-    assert report.seq == 5
-    assert "Entry #5 was removed" in report.problem
+    assert report.seq == 8
+    assert "Entry #8 was removed" in report.problem
 
 
 def test_deleted_last_entry_is_named(chain):
-    raw("DELETE FROM {table} WHERE seq = 7")
+    raw("DELETE FROM {table} WHERE seq = 10")
     report = verify_chain()
-    assert report.seq == 7
-    assert "Entry #7 was removed" in report.problem
+    assert report.seq == 10
+    assert "Entry #10 was removed" in report.problem
 
 
 def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged = AuditEntry(
-        seq=8,
+        seq=11,
         created_at=chain[-1].created_at,
         actor=tutor,
         actor_name=str(tutor),
@@ -94,16 +94,16 @@ def test_inserted_entry_is_named_even_with_a_good_hash(chain, tutor):
     forged.hash = entry_hash(forged)
     forged.save()  # a new row: allowed by the model; the chain head was not moved
     report = verify_chain()
-    assert report.seq == 8
-    assert "Entry #8 was inserted" in report.problem
+    assert report.seq == 11
+    assert "Entry #11 was inserted" in report.problem
 
 
 def test_replaced_entry_is_named(chain):
-    """Delete #5 and put a well-formed forgery in its place: #6 no longer links to it."""
-    original = chain[4]
-    raw("DELETE FROM {table} WHERE seq = 5")
+    """Delete #8 and put a well-formed forgery in its place: #9 no longer links to it."""
+    original = chain[7]
+    raw("DELETE FROM {table} WHERE seq = 8")
     forged = AuditEntry(
-        seq=5,
+        seq=8,
         created_at=original.created_at,
         actor_id=original.actor_id,
         actor_name=original.actor_name,
@@ -112,13 +112,13 @@ def test_replaced_entry_is_named(chain):
         object_id=original.object_id,
         summary="Forged",
         data={},
-        prev_hash=chain[3].hash,
+        prev_hash=chain[6].hash,
     )
     forged.hash = entry_hash(forged)
     forged.save()
     report = verify_chain()
-    assert report.seq == 5
-    assert "Entry #5 was replaced" in report.problem
+    assert report.seq == 8
+    assert "Entry #8 was replaced" in report.problem
 
 
 @pytest.mark.django_db(transaction=True)
@@ -129,10 +129,11 @@ def test_audit_entries_are_only_written_inside_the_change(tutor):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_change_leaves_no_entry(tutor):
+    entries = AuditEntry.objects.count()  # the tutor's role
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         audit_record(action=AuditAction.DECISION, actor=tutor, summary="rolled back")
         1 / 0  # noqa: B018 (the change fails after its entry was written)
-    assert not AuditEntry.objects.exists()
+    assert AuditEntry.objects.count() == entries == 1
     assert verify_chain().ok
 
 
@@ -161,7 +162,7 @@ def test_decision_row_edited_in_the_database_is_named(chain):
     assert not report.ok
     assert report.problem == (
         f"criterion decision {decision.pk} was changed outside the product: it no longer "
-        f"matches entry #4."
+        f"matches entry #7."
     )
     with pytest.raises(CommandError) as caught:
         call_command("verify_audit")
@@ -183,7 +184,7 @@ def test_sign_off_row_edited_in_the_database_is_named(enrolment, evidence, tutor
     report = verify_chain()
     assert [f.problem for f in report.findings] == [
         f"unit sign-off {sign_off.pk} was changed outside the product: it no longer matches "
-        "entry #8."
+        "entry #11."
     ]
 
 
@@ -203,24 +204,24 @@ def test_wiped_trail_is_caught(chain):
 
 
 def test_entry_inserted_mid_chain_is_named_as_an_insert(chain, tutor):
-    """Renumber #6 and #7 to #7 and #8 and slip a well-formed entry in at #6."""
-    raw("UPDATE {table} SET seq = seq + 10 WHERE seq >= 6")
-    raw("UPDATE {table} SET seq = seq - 9 WHERE seq >= 16")
+    """Renumber #9 and #10 to #10 and #11 and slip a well-formed entry in at #9."""
+    raw("UPDATE {table} SET seq = seq + 10 WHERE seq >= 9")
+    raw("UPDATE {table} SET seq = seq - 9 WHERE seq >= 19")
     forged = AuditEntry(
-        seq=6,
-        created_at=chain[4].created_at,
+        seq=9,
+        created_at=chain[7].created_at,
         actor=tutor,
         actor_name=str(tutor),
         action=AuditAction.DECISION,
         summary="Inserted",
         data={},
-        prev_hash=chain[4].hash,
+        prev_hash=chain[7].hash,
     )
     forged.hash = entry_hash(forged)
     forged.save()
     report = verify_chain()
-    assert report.seq == 6
-    assert report.problem == "Entry #6 was inserted: #7 was written straight after #5."
+    assert report.seq == 9
+    assert report.problem == "Entry #9 was inserted: #10 was written straight after #8."
 
 
 def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, tutor, catalogue):
@@ -229,14 +230,14 @@ def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, t
     with override_settings(AUDIT_KEY="centre-secret"):
         decide(enrolment, tutor, criteria(catalogue.unit_a)[:1], evidence=evidence)
         entry = AuditEntry.objects.get(action=AuditAction.DECISION)
-        assert entry.seq == 4 and entry.keyed
+        assert entry.seq == 7 and entry.keyed
         assert verify_chain().ok
         # Someone with the database but not the key rewrites the entry and its plain hash.
         entry.summary = "Rewritten"
         forged_hash = entry_hash(entry, key=b"a guess")
-        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 4", ["Rewritten", forged_hash])
+        raw("UPDATE {table} SET summary = %s, hash = %s WHERE seq = 7", ["Rewritten", forged_hash])
         raw("UPDATE audit_audithead SET last_hash = %s", [forged_hash])
         assert verify_chain().problem == (
-            "Entry #4 was changed: its content no longer matches its hash."
+            "Entry #7 was changed: its content no longer matches its hash."
         )
-    assert verify_chain().problem == "Entry #4 is keyed: set AUDIT_KEY to check the chain."
+    assert verify_chain().problem == "Entry #7 is keyed: set AUDIT_KEY to check the chain."
