@@ -159,13 +159,13 @@ class EnrolmentEditForm(_EnrolmentFields):
         self.enrolment = enrolment
 
     def clean(self):
+        # A unit holding work is withdrawn with a reason, never unticked. The units are read
+        # first: a problem with the rules of combination takes the field out of cleaned_data.
+        units = self.cleaned_data.get("units")
         data = super().clean()
-        # A unit holding work is withdrawn with a reason, never unticked (said first, as it
-        # explains why a mandatory unit cannot simply go).
-        for problem in enrolment_units_check(
-            enrolment=self.enrolment, units=list(data.get("units") or [])
-        ):
-            self.add_error("units", problem)
+        if units is not None:
+            for problem in enrolment_units_check(enrolment=self.enrolment, units=units):
+                self.add_error("units", problem)
         return data
 
 
