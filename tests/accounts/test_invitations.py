@@ -252,3 +252,18 @@ def test_forged_posts_from_another_centre_change_nothing(
         assert response.status_code == 404
     assert _person_state(learner) == before
     assert AuditEntry.objects.count() == entries
+
+
+def test_site_staff_give_a_first_admin_through_the_audited_service(client, centre, db):
+    staff = User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
+    person = User.objects.create(username="first-admin", email="fa@example.org")
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:accounts_membership_add"),
+        {"user": person.pk, "centre": centre.pk, "role": Role.CENTRE_ADMIN, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=person)
+    entry = AuditEntry.objects.get(object_id=membership.pk, action=AuditAction.ROLE_GIVEN)
+    assert (entry.actor, entry.centre) == (staff, centre)
+    assert verify_chain().ok
