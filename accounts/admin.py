@@ -1,14 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Centre, Membership, Notification, User
+from accounts import services
+from accounts.models import Centre, Invitation, Membership, Notification, User
 from audit.admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown, not edited: roles change through `MembershipAdmin` or the centre's pages, which
+    write each change to the audit trail."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["centre"]
+    can_delete = False
+    fields = ["centre", "role", "is_active", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -24,10 +36,40 @@ class CentreAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Site staff give a centre its first admin here. Every save goes through the services,
+    so it is audited like a change made on the centre's pages; a role is ended, never deleted."""
+
     list_display = ["user", "centre", "role", "is_active"]
     list_filter = ["role", "is_active", "centre"]
     search_fields = ["user__username", "user__last_name", "centre__name"]
     autocomplete_fields = ["user", "centre"]
+    actions = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "centre", "role"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if obj.is_active or not change:
+            services.role_give(centre=obj.centre, person=obj.user, role=obj.role, by=request.user)
+        if not obj.is_active:
+            services.role_take(centre=obj.centre, person=obj.user, role=obj.role, by=request.user)
+        obj.pk = Membership.objects.get(user=obj.user, centre=obj.centre, role=obj.role).pk
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "centre", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["centre"]
+    search_fields = ["email"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 
 from accounts.enums import Role
-from accounts.models import Centre, Membership, User
+from accounts.models import Centre, User
+from accounts.services import role_give
 
 DEMO_PASSWORD = "portfolio-demo"  # noqa: S105 (printed on start; demo data only)
 DEMO_CENTRE_NUMBER = "DEMO-0001"
@@ -50,13 +51,11 @@ def seed_demo_centre(*, extra_learners: int = 0) -> DemoCentre:
         user = _person(username, first, last)
         demo.users[username] = user
         for role in roles:
-            Membership.objects.update_or_create(
-                user=user, centre=centre, role=role, defaults={"is_active": True}
-            )
+            role_give(centre=centre, person=user, role=role, by=None)
         demo.sign_ins.append((" + ".join(Role(r).label for r in roles), username))
     demo.users["staff"] = _person("staff", "Sam", "Staff", staff=True)
     demo.sign_ins.append(("Site staff (admin)", "staff"))
     for number in range(1, extra_learners + 1):
         user = _person(f"learner{number:03d}", "Learner", f"{number:03d}")
-        Membership.objects.get_or_create(user=user, centre=centre, role=Role.LEARNER)
+        role_give(centre=centre, person=user, role=Role.LEARNER, by=None)
     return demo

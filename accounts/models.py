@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -114,3 +115,65 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Not yet accepted, and not expired."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+    def open(self):
+        """Not yet accepted (expired or not): at most one per person and centre."""
+        return self.filter(accepted_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """A centre asks someone who already has an account to take roles there.
+
+    Nothing on the account changes until its owner signs in and accepts: a centre never
+    rewrites another centre's person. What a class list would enrol them on waits here too
+    (`enrolments`), and is made when they accept.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="invitations")
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address the centre gave")
+    roles = models.JSONField(default=list)
+    # Enrolments a class list asked for, made when the person accepts: each a dict of
+    # qualification, units, tutor, registration_number, start_date, planned_end_date (ids and
+    # ISO dates).
+    enrolments = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "person"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_centre",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} invited to {self.centre.name}"
+
+    def clean(self):
+        unknown = [r for r in self.roles if r not in Role.values]
+        if not self.roles or unknown:
+            raise ValidationError({"roles": "Invite the person with at least one known role."})
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in self.roles]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

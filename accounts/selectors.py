@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import permissions
-from accounts.models import Centre, Membership
+from accounts.models import Centre, Invitation, Membership
 
 
 def get_membership_for_user(user, pk: int) -> Membership:
@@ -34,3 +34,12 @@ def active_membership(request) -> Membership | None:
         if membership.pk == chosen:
             return membership
     return memberships[0]
+
+
+def get_invitation_for_user(user, pk: int) -> Invitation:
+    """An invitation to this person (accepted or not); anyone else's is 404, so a centre's
+    invitations reveal nothing to whoever guesses their numbers."""
+    invitation = Invitation.objects.select_related("centre").filter(pk=pk, person=user).first()
+    if invitation is None or not getattr(user, "is_authenticated", False):
+        raise Http404("No such invitation.")
+    return invitation

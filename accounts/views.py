@@ -51,12 +51,14 @@ def centre_detail(request, pk):
 
 @login_required
 def person_add(request, pk):
+    """Add a person, or invite an account that exists elsewhere. The answer is the same
+    redirect and the same message either way, so no account's existence is revealed."""
     centre = get_centre_for_user(request.user, pk, manage=True)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person, created = services.person_add(
+            added = services.person_add(
                 centre=centre,
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -67,17 +69,22 @@ def person_add(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if created and data["send_invitation"]:
-                services.invitation_send(
-                    person=person, centre=centre, base_url=request.build_absolute_uri("/")
-                )
-            messages.success(
-                request,
-                f"{person} {'added' if created else 'already had an account; roles given'}"
-                + (" and invited by e-mail." if created and data["send_invitation"] else "."),
+            _send_invitation_mail(
+                request, centre, added, send_password_link=data["send_invitation"]
             )
-            return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
+            messages.success(
+                request, services.person_add_message(email=data["email"], centre=centre)
+            )
+            return redirect("centre_detail", pk=centre.pk)
     return render(request, "accounts/person_add.html", {"centre": centre, "form": form})
+
+
+def _send_invitation_mail(request, centre, added, *, send_password_link: bool) -> None:
+    base_url = request.build_absolute_uri("/")
+    if added.invitation is not None:
+        services.invitation_notice_send(invitation=added.invitation, base_url=base_url)
+    elif added.created and send_password_link:
+        services.invitation_send(person=added.person, centre=centre, base_url=base_url)
 
 
 def _person_at(centre, person_pk):

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     UNIT_ADDED = "unit_added", "Unit added to an enrolment"
     UNIT_WITHDRAWN = "unit_withdrawn", "Unit withdrawn from an enrolment"
     UNIT_RESTORED = "unit_restored", "Unit restored to an enrolment"
+    UNIT_REMOVED = "unit_removed", "Unit that held no work taken off an enrolment"
     INTAKE = "intake", "Class list imported"
     # evidence
     EVIDENCE_CREATED = "evidence_created", "Evidence added"

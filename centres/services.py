@@ -1,5 +1,14 @@
-"""Setting up an intake from a class list: all rows or none."""
+"""Setting up an intake from a class list: all rows or none, and only ever adding.
 
+A row names a person by e-mail. Someone already at the centre is found; a new address gets an
+account with the learner role; an address whose account is elsewhere is *invited*, and nothing
+on that account changes until its owner signs in and accepts (its enrolment is made then). The
+preview says the same for a new address and an invited account, so a class list reveals no
+account's existence. An enrolment the centre has already is never cut back: the list may add
+units to it, and everything else about it stays as it is (the preview says what stays).
+"""
+
+import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -9,13 +18,22 @@ from django.utils import timezone
 
 from accounts import services as people
 from accounts.enums import Role
-from accounts.models import Centre, Membership, User
-from accounts.permissions import forget_memberships
+from accounts.models import Centre, Invitation, Membership, User
+from audit.chain import audit_record
+from audit.enums import AuditAction
 from centres.intake import IntakeRow, parse_date, row_problems, split_names, split_units, text
 from centres.models import IntakeUpload
-from portfolios.models import Enrolment
-from portfolios.services import enrolment_create, enrolment_update
+from portfolios.models import Enrolment, EnrolmentUnit
+from portfolios.rules import check_unit_choice
+from portfolios.services import enrolment_create, enrolment_units_add
 from qualifications.models import Qualification, QualificationUnit, Unit
+
+# What a row does, as the preview's badges and the summary count it.
+NEW_PERSON = "new person"
+ROLE_GIVEN = "learner role given"
+NEW_ENROLMENT = "new enrolment"
+UNITS_ADDED = "units added"
+UNCHANGED = "unchanged"
 
 
 @dataclass
@@ -23,19 +41,30 @@ class RowResult:
     number: int
     name: str
     email: str
-    actions: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # NEW_PERSON, NEW_ENROLMENT, …
+    details: list[str] = field(default_factory=list)  # what will change, in words
+    kept: list[str] = field(default_factory=list)  # what the list differs on but stays
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def changes(self) -> list[tuple[str, str]]:
+        return list(zip(self.actions, self.details, strict=True))
+
+    def did(self, action: str, detail: str) -> None:
+        self.actions.append(action)
+        self.details.append(detail)
+
 
 @dataclass
 class IntakeResult:
     rows: list[RowResult]
     saved: bool
-    invited: list[User] = field(default_factory=list)
+    invited: list[User] = field(default_factory=list)  # new accounts: a link to set a password
+    invitations: list[Invitation] = field(default_factory=list)  # accounts from elsewhere
 
     @property
     def error_count(self) -> int:
@@ -82,7 +111,9 @@ def _tutor(lookups, values) -> User:
     return tutor
 
 
-def _programme(lookups, values) -> tuple[Qualification | None, list[Unit]]:
+def _programme(lookups, values) -> tuple[Qualification | None, list[Unit], bool]:
+    """(qualification, units, named): `named` is False when the cell was empty and the units
+    are the qualification's mandatory ones."""
     number = text(values.get("qualification_number"))
     codes = split_units(values.get("units"))
     qualification = None
@@ -100,18 +131,33 @@ def _programme(lookups, values) -> tuple[Qualification | None, list[Unit]]:
                 "qualification_number",
                 "Give a qualification number, or exactly one unit for a short course.",
             )
-        return None, units
+        return None, units, True
     links = lookups.members.get(qualification.pk, [])
     in_qualification = {link.unit_id for link in links}
     outside = [u.code for u in units if u.pk not in in_qualification]
     if outside:
         raise _RowError("units", f"{', '.join(outside)} is not a unit of {qualification.number}.")
     if not units:  # no units named: the mandatory ones
-        units = [link.unit for link in links if link.group.is_mandatory]
-    return qualification, units
+        return qualification, [link.unit for link in links if link.group.is_mandatory], False
+    return qualification, units, True
 
 
-def _learner(*, centre, values, by, result: RowResult) -> tuple[User, bool]:
+def _codes(units) -> str:
+    return ", ".join(u.code or u.title for u in units)
+
+
+def _programme_label(qualification, units) -> str:
+    return qualification.number if qualification else f"short course {_codes(units)}"
+
+
+@dataclass
+class _Learner:
+    person: User | None  # None: an account from elsewhere, invited (`account` holds it)
+    created: bool
+    account: User | None = None
+
+
+def _learner(*, centre, values, by, result: RowResult) -> _Learner:
     email = text(values.get("email")).lower()
     try:
         validate_email(email)
@@ -121,44 +167,72 @@ def _learner(*, centre, values, by, result: RowResult) -> tuple[User, bool]:
     if not first:
         raise _RowError("name", "The learner's name is missing.")
     person = people.person_find_by_email(email)
-    created = person is None
-    if created:
-        person, _ = people.person_add(
-            centre=centre,
-            first_name=first,
-            last_name=last,
-            email=email,
-            roles=[Role.LEARNER],
-            by=by,
-        )
-        result.actions.append("new learner")
-    else:
-        changed = (person.first_name, person.last_name) != (first, last)
-        if changed:
-            person.first_name, person.last_name = first, last
-            person.full_clean()
-            person.save(update_fields=["first_name", "last_name"])
-            result.actions.append("name updated")
+    if person is None:
+        person = people.person_create(first_name=first, last_name=last, email=email, by=by)
         people.role_give(centre=centre, person=person, role=Role.LEARNER, by=by)
-    forget_memberships(person)
-    return person, created
+        result.did(NEW_PERSON, "new to the centre: invited as learner")
+        return _Learner(person, True)
+    if not people.is_known_at(person, centre):
+        # Another centre's person, or nobody's: the same words as a new address.
+        result.did(NEW_PERSON, "new to the centre: invited as learner")
+        return _Learner(None, False, account=person)
+    # Someone the centre knows. Their name and e-mail are theirs: the list never changes them.
+    if (person.first_name, person.last_name) != (first, last):
+        result.kept.append(f"name stays {person.get_full_name()} (the list says {first} {last})")
+    active = Membership.objects.active().filter(user=person, centre=centre, role=Role.LEARNER)
+    if not active.exists():
+        people.role_give(centre=centre, person=person, role=Role.LEARNER, by=by)
+        result.did(ROLE_GIVEN, "learner role given")
+    return _Learner(person, False)
 
 
-def _enrol(*, centre, learner, tutor, qualification, units, values, by, result: RowResult):
+def _dates(values):
     start = _date(values, "start_date")
     end = _date(values, "planned_end_date")
     if end < start:
         raise _RowError("planned_end_date", "The planned end date is before the start date.")
+    return start, end
+
+
+def _check_new_enrolment(qualification, units) -> None:
+    """The checks `enrolment_create` makes of the units, for an enrolment made later."""
+    if qualification is not None:
+        problems = check_unit_choice(qualification, units).problems
+        if problems:
+            raise _RowError("units", " ".join(problems))
+
+
+def _enrol(*, centre, learner: _Learner, tutor, programme, values, by, result: RowResult):
+    qualification, units, named = programme
+    start, end = _dates(values)
     registration = text(values.get("registration_number"))
-    existing = Enrolment.objects.filter(centre=centre, learner=learner, qualification=qualification)
+    new_detail = (
+        f"new enrolment on {_programme_label(qualification, units)}"
+        f" with {len(units)} unit{'s' if len(units) != 1 else ''}: {_codes(units)}"
+    )
+    if learner.person is None:
+        # Made when the invited person accepts; checked now, so the list fails now if it would.
+        _check_new_enrolment(qualification, units)
+        result.did(NEW_ENROLMENT, new_detail)
+        return {
+            "qualification": getattr(qualification, "pk", None),
+            "units": [u.pk for u in units],
+            "tutor": tutor.pk,
+            "registration_number": registration,
+            "start_date": start.isoformat(),
+            "planned_end_date": end.isoformat(),
+        }
+    existing = Enrolment.objects.filter(
+        centre=centre, learner=learner.person, qualification=qualification
+    )
     if qualification is None:
         existing = existing.filter(units=units[0])
-    enrolment = existing.first()
+    enrolment = existing.select_related("tutor").first()
     try:
         if enrolment is None:
             enrolment_create(
                 centre=centre,
-                learner=learner,
+                learner=learner.person,
                 tutor=tutor,
                 qualification=qualification,
                 units=units,
@@ -167,38 +241,51 @@ def _enrol(*, centre, learner, tutor, qualification, units, values, by, result: 
                 planned_end_date=end,
                 by=by,
             )
-            result.actions.append("new enrolment")
-            return
-        before = _enrolment_state(enrolment)
-        enrolment_update(
-            enrolment=enrolment,
-            tutor=tutor,
-            units=units,
-            registration_number=registration,
-            start_date=start,
-            planned_end_date=end,
-            status=enrolment.status,
-            by=by,
-        )
-        enrolment.refresh_from_db()
-        if _enrolment_state(enrolment) != before:
-            result.actions.append("enrolment updated")
-        elif not result.actions:
-            result.actions.append("unchanged")
+            result.did(NEW_ENROLMENT, new_detail)
+            return None
+        _add_to_enrolment(enrolment, tutor, units, named, start, end, registration, by, result)
     except ValidationError as error:
         message = " ".join(error.messages)
         column = "tutor_email" if "not a tutor" in message else "units"
         raise _RowError(column, message) from error
+    return None
 
 
-def _enrolment_state(enrolment):
-    return (
-        enrolment.tutor_id,
-        enrolment.registration_number,
-        enrolment.start_date,
-        enrolment.planned_end_date,
-        tuple(sorted(enrolment.units.values_list("pk", flat=True))),
+def _add_to_enrolment(enrolment, tutor, units, named, start, end, registration, by, result):
+    """Add the units the enrolment lacks; say what stays (an import never takes away)."""
+    rows = {
+        row.unit_id: row
+        for row in EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
+    }
+    withdrawn = [u for u in units if u.pk in rows and rows[u.pk].is_withdrawn]
+    added = enrolment_units_add(
+        enrolment=enrolment, units=[u for u in units if u.pk not in rows], by=by
     )
+    if added:
+        result.did(UNITS_ADDED, f"units added to {enrolment.programme_label}: {_codes(added)}")
+    if withdrawn:
+        result.kept.append(
+            f"{_codes(withdrawn)} stay{'s' if len(withdrawn) == 1 else ''} withdrawn (restore "
+            "from the enrolment's page)"
+        )
+    listed = {u.pk for u in units}
+    others = [r.unit for r in rows.values() if not r.is_withdrawn and r.unit_id not in listed]
+    if others:
+        why = "" if named else " (the units cell is empty: mandatory units only)"
+        result.kept.append(f"units not in the list stay{why}: {_codes(others)}")
+    for label, now, listed_value in (
+        ("tutor", enrolment.tutor, tutor),
+        ("registration number", enrolment.registration_number, registration),
+        ("start date", enrolment.start_date, start),
+        ("planned end date", enrolment.planned_end_date, end),
+    ):
+        if listed_value and now != listed_value:
+            result.kept.append(
+                f"{label} stays {now or '(none)'} (the list says {listed_value}); change it "
+                "on the enrolment's page"
+            )
+    if not result.actions:
+        result.did(UNCHANGED, "already enrolled; nothing to add")
 
 
 def _date(values, column):
@@ -208,7 +295,7 @@ def _date(values, column):
         raise _RowError(column, str(error)) from error
 
 
-def _import_row(*, centre, row: IntakeRow, lookups, by) -> tuple[RowResult, User | None]:
+def _import_row(*, centre, row: IntakeRow, lookups, by) -> tuple[RowResult, _Learner | None, dict]:
     values = row.values
     first, last = split_names(values)
     result = RowResult(
@@ -217,41 +304,42 @@ def _import_row(*, centre, row: IntakeRow, lookups, by) -> tuple[RowResult, User
     try:
         # Check what needs no writing first, so a bad row reports every column it can.
         problems = row_problems(values)
-        for check in (lambda: _tutor(lookups, values), lambda: _programme(lookups, values)):
+        for check in (
+            lambda: _tutor(lookups, values),
+            lambda: _programme(lookups, values),
+            lambda: _date(values, "start_date"),
+            lambda: _date(values, "planned_end_date"),
+        ):
             try:
                 check()
             except _RowError as error:
                 problems.append((error.column, error.message))
-        for column in ("start_date", "planned_end_date"):
-            try:
-                _date(values, column)
-            except _RowError as error:
-                problems.append((error.column, error.message))
         if problems:
             result.errors.extend(problems)
-            return result, None
+            return result, None, {}
         tutor = _tutor(lookups, values)
-        qualification, units = _programme(lookups, values)
+        programme = _programme(lookups, values)
         with transaction.atomic():  # a savepoint: a failed row leaves nothing behind
-            learner, created = _learner(centre=centre, values=values, by=by, result=result)
-            _enrol(
+            learner = _learner(centre=centre, values=values, by=by, result=result)
+            pending = _enrol(
                 centre=centre,
                 learner=learner,
                 tutor=tutor,
-                qualification=qualification,
-                units=units,
+                programme=programme,
                 values=values,
                 by=by,
                 result=result,
             )
-        return result, learner if created else None
+        return result, learner, pending or {}
     except _RowError as error:
         result.errors.append((error.column, error.message))
     except (ValidationError, IntegrityError) as error:
         messages = getattr(error, "messages", [str(error)])
         result.errors.append(("", " ".join(messages)))
     result.actions.clear()
-    return result, None
+    result.details.clear()
+    result.kept.clear()
+    return result, None, {}
 
 
 def intake_import(
@@ -261,7 +349,7 @@ def intake_import(
     centre = upload.centre
     with transaction.atomic():
         lookups = _Lookups(centre)
-        results, invited = [], []
+        results, invited, invitations = [], [], []
         seen = {}
         for row in rows:
             email = text(row.values.get("email")).lower()
@@ -274,10 +362,21 @@ def intake_import(
                 results.append(result)
                 continue
             seen[key] = row.number
-            result, new_person = _import_row(centre=centre, row=row, lookups=lookups, by=by)
+            result, learner, pending = _import_row(centre=centre, row=row, lookups=lookups, by=by)
             results.append(result)
-            if new_person is not None:
-                invited.append(new_person)
+            if learner is not None and learner.created:
+                invited.append(learner.person)
+            if learner is not None and learner.account is not None:
+                invitations.append(
+                    people.invitation_create(
+                        centre=centre,
+                        person=learner.account,
+                        email=result.email,
+                        roles=[Role.LEARNER],
+                        by=by,
+                        enrolment=pending,
+                    )
+                )
         outcome = IntakeResult(rows=results, saved=False)
         if outcome.error_count or not commit:
             transaction.set_rollback(True)
@@ -285,11 +384,74 @@ def intake_import(
         upload.imported_at = timezone.now()
         upload.summary = outcome.summary()[:300]
         upload.save(update_fields=["imported_at", "summary"])
-        outcome.saved, outcome.invited = True, invited
+        audit_record(
+            action=AuditAction.INTAKE,
+            actor=by,
+            centre=centre,
+            obj=upload,
+            summary=f"Class list {upload.file_name} imported: {outcome.summary()}",
+            data={"sha256": upload.sha256, "rows": len(results)},
+        )
+        outcome.saved, outcome.invited, outcome.invitations = True, invited, invitations
         for person in invited:
             transaction.on_commit(
                 lambda person=person: people.invitation_send(
                     person=person, centre=centre, base_url=base_url
                 )
             )
+        for invitation in invitations:
+            transaction.on_commit(
+                lambda invitation=invitation: people.invitation_notice_send(
+                    invitation=invitation, base_url=base_url
+                )
+            )
     return outcome
+
+
+# ---------------------------------------------------------------- accepting an invitation
+
+
+@dataclass
+class Accepted:
+    memberships: list[Membership]
+    enrolments: list[Enrolment]
+    problems: list[str]
+
+
+def invitation_accept(*, invitation: Invitation, by: User) -> Accepted:
+    """The invited person takes the centre's roles, and is enrolled on what the class list
+    asked for. An enrolment that can no longer be made (its tutor left, say) is named, and
+    the centre enrols them by hand; the roles are taken all the same."""
+    with transaction.atomic():
+        memberships = people.invitation_accept(invitation=invitation, by=by)
+        enrolments, problems = [], []
+        for spec in invitation.enrolments:
+            try:
+                with transaction.atomic():
+                    enrolments.append(_enrol_invited(invitation, spec, by))
+            except (ValidationError, IntegrityError, LookupError) as error:
+                messages = getattr(error, "messages", [str(error)])
+                problems.append(
+                    "An enrolment could not be made: " + " ".join(messages) + " "
+                    f"Ask {invitation.centre.name} to enrol you."
+                )
+    return Accepted(memberships, enrolments, problems)
+
+
+def _enrol_invited(invitation: Invitation, spec: dict, by: User) -> Enrolment:
+    qualification = (
+        Qualification.objects.get(pk=spec["qualification"]) if spec.get("qualification") else None
+    )
+    units = list(Unit.objects.filter(pk__in=spec.get("units") or []))
+    return enrolment_create(
+        centre=invitation.centre,
+        learner=by,
+        tutor=User.objects.get(pk=spec["tutor"]),
+        qualification=qualification,
+        units=units,
+        registration_number=spec.get("registration_number", ""),
+        start_date=datetime.date.fromisoformat(spec["start_date"]),
+        planned_end_date=datetime.date.fromisoformat(spec["planned_end_date"]),
+        # The admin who imported the list asked for it; the person's acceptance made it.
+        by=invitation.invited_by or by,
+    )

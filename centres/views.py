@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import get_centre_for_user
+from accounts.selectors import get_centre_for_user, get_invitation_for_user
+from accounts.services import invitations_pending_for
 from centres.exports import EXPORT_FORMATS
 from centres.exports import progress_export as progress_export_file
 from centres.forms import IntakeUploadForm
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
-from centres.services import intake_import
+from centres.services import intake_import, invitation_accept
 
 
 @login_required
@@ -74,7 +76,7 @@ def intake_confirm(request, pk, upload_pk):
     messages.success(
         request,
         f"Imported {upload.file_name}: {result.summary()}. "
-        f"{len(result.invited)} invitation(s) sent.",
+        f"{len(result.invited) + len(result.invitations)} invitation(s) sent.",
     )
     return redirect("centre_dashboard", pk=centre.pk)
 
@@ -90,3 +92,29 @@ def progress_export(request, pk, fmt):
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["X-Audit-Chain-Head"] = export.head
     return response
+
+
+@login_required
+def invitation_list(request):
+    """The signed-in person's invitations from centres: accept one to take its roles."""
+    return render(
+        request,
+        "centres/invitation_list.html",
+        {"invitations": list(invitations_pending_for(request.user))},
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept_view(request, pk):
+    invitation = get_invitation_for_user(request.user, pk)
+    try:
+        accepted = invitation_accept(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("invitation_list")
+    roles = ", ".join(m.get_role_display().lower() for m in accepted.memberships)
+    messages.success(request, f"You are now {roles} at {invitation.centre.name}.")
+    for problem in accepted.problems:
+        messages.warning(request, problem)
+    return redirect("dashboard")

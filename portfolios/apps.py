@@ -22,3 +22,8 @@ class PortfoliosConfig(AppConfig):
         # Drafts change (each change has its entry) and may be deleted; `assessed_at` is
         # bookkeeping of the decisions, which have entries of their own.
         register(models.Evidence, exclude=("updated_at", "assessed_at"))
+        # Which units a learner takes, and the enrolment itself, change only through the
+        # services, each with its entry. The reference counter and the creation time are
+        # bookkeeping. A unit that held no work may be taken off (its entry says so).
+        register(models.Enrolment, exclude=("last_evidence_number", "created_at"))
+        register(models.EnrolmentUnit)

@@ -8,6 +8,7 @@ from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
 from portfolios.models import EnrolmentUnit
 from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for, people_at
+from portfolios.services import enrolment_units_check
 from portfolios.uploads import clean_display_name
 from portfolios.validators import (
     ACCEPT_ATTRIBUTE,
@@ -70,9 +71,22 @@ class _EnrolmentFields(_Form):
         queryset=None, widget=forms.CheckboxSelectMultiple, required=False
     )
 
-    def __init__(self, *args, centre, qualification=None, unit=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        centre,
+        qualification=None,
+        unit=None,
+        withdrawn_units=(),
+        busy_unit_ids=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.centre = centre
+        # Withdrawn units still count for the rules of combination; they come back only by
+        # being restored. Units holding work are marked so the admin knows they stay.
+        self.withdrawn_units = list(withdrawn_units)
+        self.busy_unit_ids = set(busy_unit_ids)
         self.qualification = qualification
         self.short_course_unit = unit
         self.combination_notes: list[str] = []
@@ -91,7 +105,7 @@ class _EnrolmentFields(_Form):
             self.add_error("planned_end_date", "The planned end is before the start.")
         units = list(data.get("units") or [])
         if self.qualification is not None:
-            check = check_unit_choice(self.qualification, units)
+            check = check_unit_choice(self.qualification, [*units, *self.withdrawn_units])
             for problem in check.problems:
                 self.add_error("units", problem)
             self.combination_notes = check.notes
@@ -104,13 +118,21 @@ class _EnrolmentFields(_Form):
         if self.qualification is None:
             return []
         chosen = {str(v) for v in (self["units"].value() or [])}
+        withdrawn = {u.pk for u in self.withdrawn_units}
         members = self.qualification.qualification_units.select_related("unit", "group").order_by(
             "group__position", "position"
         )
         groups = {}
         for member in members:
             group = groups.setdefault(member.group_id, {"group": member.group, "units": []})
-            group["units"].append({"unit": member.unit, "checked": str(member.unit_id) in chosen})
+            group["units"].append(
+                {
+                    "unit": member.unit,
+                    "checked": str(member.unit_id) in chosen,
+                    "withdrawn": member.unit_id in withdrawn,
+                    "holds_work": member.unit_id in self.busy_unit_ids,
+                }
+            )
         return list(groups.values())
 
 
@@ -132,6 +154,30 @@ class EnrolmentForm(_EnrolmentFields):
 
 class EnrolmentEditForm(_EnrolmentFields):
     status = forms.ChoiceField(choices=EnrolmentStatus.choices)
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+
+    def clean(self):
+        # A unit holding work is withdrawn with a reason, never unticked. The units are read
+        # first: a problem with the rules of combination takes the field out of cleaned_data.
+        units = self.cleaned_data.get("units")
+        data = super().clean()
+        if units is not None:
+            for problem in enrolment_units_check(enrolment=self.enrolment, units=units):
+                self.add_error("units", problem)
+        return data
+
+
+class UnitReasonForm(_Form):
+    """Why a unit is withdrawn from an enrolment, or restored to it: kept in the record."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in the enrolment's history and the audit trail.",
+    )
 
 
 # ---------------------------------------------------------------- evidence

@@ -8,7 +8,13 @@ import datetime
 from dataclasses import dataclass
 
 from portfolios import state
-from portfolios.models import CriterionDecision, EnrolmentUnit, Evidence, UnitSignOff
+from portfolios.models import (
+    CriterionDecision,
+    EnrolmentUnit,
+    Evidence,
+    EvidenceCriterion,
+    UnitSignOff,
+)
 from qualifications.models import AssessmentCriterion
 
 
@@ -217,4 +223,26 @@ def criterion_page(enrolment, criterion) -> CriterionPage:
         history=list(reversed(criterion_history(enrolment, criterion))),
         evidence=submitted_evidence_for(enrolment, criterion),
         locked=unit_is_locked(enrolment, criterion.unit_id),
+    )
+
+
+# ---------------------------------------------------------------- units holding work
+
+
+def units_holding_work(enrolment, unit_ids=None) -> set[int]:
+    """Units of the enrolment (or of these units) that hold work: evidence of any state mapped
+    to one of their criteria, a decision or a sign-off. Such a unit is never taken off the
+    enrolment; it is withdrawn with a reason and can be restored. Three queries."""
+    mapped = EvidenceCriterion.objects.filter(evidence__enrolment=enrolment)
+    decided = CriterionDecision.objects.filter(enrolment=enrolment)
+    signed = UnitSignOff.objects.filter(enrolment=enrolment)
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        mapped = mapped.filter(criterion__unit_id__in=unit_ids)
+        decided = decided.filter(unit_id__in=unit_ids)
+        signed = signed.filter(unit_id__in=unit_ids)
+    return (
+        set(mapped.values_list("criterion__unit_id", flat=True).distinct())
+        | set(decided.values_list("unit_id", flat=True).distinct())
+        | set(signed.values_list("unit_id", flat=True).distinct())
     )

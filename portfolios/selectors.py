@@ -14,6 +14,8 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.permissions import has_role
 from audit.access import access_log_record
+from audit.enums import AuditAction
+from audit.models import AuditEntry
 from portfolios import permissions
 from portfolios.enums import TUTOR_METHOD_SLUGS, EnrolmentStatus
 from portfolios.models import (
@@ -201,7 +203,8 @@ def people_at(centre, role):
 
 
 def enrolment_units(enrolment) -> list:
-    """The enrolment's units in order, each with `is_mandatory` (one query)."""
+    """The units the enrolment takes now (not the withdrawn ones) in order, each with
+    `is_mandatory` (one query)."""
     mandatory = QualificationUnit.objects.filter(
         qualification_id=enrolment.qualification_id,
         unit_id=OuterRef("unit_id"),
@@ -219,6 +222,53 @@ def enrolment_units(enrolment) -> list:
         row.unit.is_mandatory = row.is_mandatory
         units.append(row.unit)
     return units
+
+
+def withdrawn_units(enrolment) -> list[EnrolmentUnit]:
+    """The enrolment's withdrawn units, with who withdrew them, when and why (one query).
+    Their evidence and decisions stay in the record; they can be restored."""
+    return list(
+        EnrolmentUnit.objects.withdrawn()
+        .filter(enrolment=enrolment)
+        .select_related("unit", "withdrawn_by")
+        .order_by("position", "pk")
+    )
+
+
+def enrolment_unit_for_manager(user, pk: int, unit_pk: int) -> tuple[Enrolment, EnrolmentUnit]:
+    """An enrolment the person manages and one of its units (taken or withdrawn): 404 when
+    the person has no link to the enrolment or the unit is not one of its units, 403 when
+    they may see it but not change it."""
+    enrolment = get_enrolment_for_user(user, pk, action="manage")
+    row = (
+        EnrolmentUnit.objects.filter(enrolment=enrolment, unit_id=unit_pk)
+        .select_related("unit", "withdrawn_by")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such unit in this enrolment.")
+    return enrolment, row
+
+
+# What the enrolment's own history lists: its creation, changes and its units' comings and
+# goings. Decisions and sign-offs have their own history on the assessment record.
+HISTORY_ACTIONS = (
+    AuditAction.ENROLMENT_CREATED,
+    AuditAction.ENROLMENT_CHANGED,
+    AuditAction.UNIT_ADDED,
+    AuditAction.UNIT_REMOVED,
+    AuditAction.UNIT_WITHDRAWN,
+    AuditAction.UNIT_RESTORED,
+)
+
+
+def enrolment_history(enrolment) -> list[AuditEntry]:
+    """The audit trail's entries about the enrolment and its units, newest first (one query)."""
+    return list(
+        AuditEntry.objects.for_enrolment(enrolment.pk)
+        .filter(action__in=HISTORY_ACTIONS)
+        .order_by("-seq")
+    )
 
 
 def outcomes_and_criteria(unit_ids) -> tuple[list, list]:

@@ -33,7 +33,7 @@ from portfolios.models import (
     UnitSignOff,
 )
 from portfolios.notifications import notify_evidence_submitted
-from portfolios.record import locked_unit_ids
+from portfolios.record import locked_unit_ids, units_holding_work
 from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for
 from portfolios.uploads import clean_display_name, delete_stored, store_upload
@@ -60,32 +60,59 @@ def _check_units(qualification: Qualification | None, units: Sequence[Unit]) -> 
     return check_unit_choice(qualification, units).problems
 
 
-def _set_units(enrolment: Enrolment, units: Sequence[Unit]) -> None:
-    wanted = [u.pk for u in units]
-    EnrolmentUnit.objects.filter(enrolment=enrolment).exclude(unit_id__in=wanted).delete()
-    existing = set(
-        EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit_id", flat=True)
-    )
-    EnrolmentUnit.objects.bulk_create(
-        [
-            EnrolmentUnit(enrolment=enrolment, unit_id=unit_id, position=position)
-            for position, unit_id in enumerate(wanted)
-            if unit_id not in existing
-        ]
-    )
-    for position, unit_id in enumerate(wanted):
-        if unit_id in existing:
-            EnrolmentUnit.objects.filter(enrolment=enrolment, unit_id=unit_id).update(
-                position=position
-            )
+def _unit_name(unit: Unit) -> str:
+    return f"{unit.code} {unit.title}".strip()
+
+
+def _unit_key(unit: Unit) -> str:
+    return unit.code or unit.slug
+
+
+def _enrolment_fields(enrolment: Enrolment) -> dict:
+    return {
+        "tutor": enrolment.tutor_id,
+        "registration_number": enrolment.registration_number,
+        "start_date": enrolment.start_date,
+        "planned_end_date": enrolment.planned_end_date,
+        "status": enrolment.status,
+    }
+
+
+def _add_units(enrolment: Enrolment, units: Sequence[Unit], *, by: User) -> list[EnrolmentUnit]:
+    """Add the units the enrolment does not have yet, each with its entry. Units it has (taken
+    or withdrawn) are left as they are."""
+    have = set(EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit_id", flat=True))
+    order = _unit_order(enrolment.qualification)
+    added = []
+    for unit in units:
+        if unit.pk in have:
+            continue
+        row = EnrolmentUnit(enrolment=enrolment, unit=unit, position=order.get(unit.pk, 0))
+        row.full_clean()
+        row.save()
+        have.add(unit.pk)
+        audit_record(
+            action=AuditAction.UNIT_ADDED,
+            actor=by,
+            enrolment=enrolment,
+            obj=row,
+            summary=f"{_unit_name(unit)} added",
+            data={"unit": _unit_key(unit)},
+        )
+        added.append(row)
+    return added
+
+
+def _unit_order(qualification: Qualification | None) -> dict[int, int]:
+    """{unit_id: position} in the qualification's own order (the order its checklist prints)."""
+    if qualification is None:
+        return {}
+    return dict(qualification.qualification_units.values_list("unit_id", "position").order_by())
 
 
 def _ordered_units(qualification: Qualification | None, units: Iterable[Unit]) -> list[Unit]:
-    """The units in the qualification's own order (the order its checklist prints them)."""
     units = list(units)
-    if qualification is None:
-        return units
-    order = dict(qualification.qualification_units.values_list("unit_id", "position").order_by())
+    order = _unit_order(qualification)
     return sorted(units, key=lambda u: (order.get(u.pk, 10_000), u.code, u.title))
 
 
@@ -99,7 +126,7 @@ def enrolment_create(
     registration_number: str = "",
     start_date: datetime.date,
     planned_end_date: datetime.date,
-    by: User,
+    by: User | None,
 ) -> Enrolment:
     problems = _check_people(centre=centre, learner=learner, tutor=tutor)
     problems += _check_units(qualification, units)
@@ -118,8 +145,48 @@ def enrolment_create(
         )
         enrolment.full_clean()
         enrolment.save()
-        _set_units(enrolment, _ordered_units(qualification, units))
+        audit_record(
+            action=AuditAction.ENROLMENT_CREATED,
+            actor=by,
+            enrolment=enrolment,
+            obj=enrolment,
+            summary=f"{learner} enrolled on {enrolment.programme_label}",
+            data={"learner": learner.pk, **_enrolment_fields(enrolment)},
+        )
+        _add_units(enrolment, _ordered_units(qualification, units), by=by)
     return enrolment
+
+
+def enrolment_units_check(*, enrolment: Enrolment, units: Sequence[Unit]) -> list[str]:
+    """Why the enrolment's units cannot become `units` by an edit or an import, in words an
+    admin can act on: a unit taken off must hold no work (else it is withdrawn, with a
+    reason), and a withdrawn unit comes back only by being restored."""
+    wanted = {u.pk for u in units}
+    rows = list(EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit"))
+    problems = [
+        f"{_unit_name(row.unit)} is withdrawn; restore it from the enrolment's page, with a "
+        "reason, to take it again."
+        for row in rows
+        if row.is_withdrawn and row.unit_id in wanted
+    ]
+    dropped = [row for row in rows if not row.is_withdrawn and row.unit_id not in wanted]
+    busy = units_holding_work(enrolment, [row.unit_id for row in dropped]) if dropped else set()
+    problems += [
+        f"{_unit_name(row.unit)} holds evidence or decisions, so it cannot be unticked; "
+        "withdraw it with a reason from the enrolment's page instead."
+        for row in dropped
+        if row.unit_id in busy
+    ]
+    return problems
+
+
+def _withdrawn_units(enrolment: Enrolment) -> list[Unit]:
+    return [
+        row.unit
+        for row in EnrolmentUnit.objects.withdrawn()
+        .filter(enrolment=enrolment)
+        .select_related("unit")
+    ]
 
 
 def enrolment_update(
@@ -133,12 +200,22 @@ def enrolment_update(
     status: str,
     by: User,
 ) -> Enrolment:
-    problems = _check_people(centre=enrolment.centre, learner=enrolment.learner, tutor=tutor)
-    problems += _check_units(enrolment.qualification, units)
-    if problems:
-        raise ValidationError(problems)
+    """Change the enrolment's details and units. Units may be added; a unit may be taken off
+    only while it holds no work (a unit holding work is withdrawn with a reason instead, by
+    `enrolment_unit_withdraw`)."""
     with transaction.atomic():
-        enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        enrolment = (
+            Enrolment.objects.select_for_update()
+            .select_related("centre", "learner", "qualification")
+            .get(pk=enrolment.pk)
+        )
+        problems = _check_people(centre=enrolment.centre, learner=enrolment.learner, tutor=tutor)
+        # A withdrawn unit still counts for the rules, so withdrawing one never blocks an edit.
+        problems += _check_units(enrolment.qualification, [*units, *_withdrawn_units(enrolment)])
+        problems += enrolment_units_check(enrolment=enrolment, units=units)
+        if problems:
+            raise ValidationError(problems)
+        before = _enrolment_fields(enrolment)
         enrolment.tutor = tutor
         enrolment.registration_number = registration_number.strip()
         enrolment.start_date = start_date
@@ -146,8 +223,126 @@ def enrolment_update(
         enrolment.status = EnrolmentStatus(status)
         enrolment.full_clean()
         enrolment.save()
-        _set_units(enrolment, _ordered_units(enrolment.qualification, units))
+        after = _enrolment_fields(enrolment)
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if changed:
+            audit_record(
+                action=AuditAction.ENROLMENT_CHANGED,
+                actor=by,
+                enrolment=enrolment,
+                obj=enrolment,
+                summary="Enrolment changed: " + ", ".join(k.replace("_", " ") for k in changed),
+                data={"changed": changed},
+            )
+        wanted = {u.pk for u in units}
+        for row in (
+            EnrolmentUnit.objects.current()
+            .filter(enrolment=enrolment)
+            .exclude(unit_id__in=wanted)
+            .select_related("unit")
+        ):
+            # Checked above: it holds nothing, so nothing decided goes with it.
+            audit_record(
+                action=AuditAction.UNIT_REMOVED,
+                actor=by,
+                enrolment=enrolment,
+                obj=row,
+                summary=f"{_unit_name(row.unit)} taken off (it held no work)",
+                data={"unit": _unit_key(row.unit)},
+                deleted=True,
+            )
+            row.delete()
+        _add_units(enrolment, _ordered_units(enrolment.qualification, units), by=by)
     return enrolment
+
+
+def enrolment_units_add(*, enrolment: Enrolment, units: Sequence[Unit], by: User) -> list[Unit]:
+    """Add units to the enrolment (an import adds, never takes away); returns those added.
+    Call inside the caller's transaction."""
+    rows = _add_units(enrolment, _ordered_units(enrolment.qualification, units), by=by)
+    return [row.unit for row in rows]
+
+
+def _lock_unit_row(enrolment: Enrolment, unit: Unit, by: User) -> tuple[Enrolment, EnrolmentUnit]:
+    if not permissions.can_manage_enrolment(by, enrolment):
+        raise ValidationError("Only the centre's admins withdraw and restore units.")
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    row = (
+        EnrolmentUnit.objects.select_for_update()
+        .filter(enrolment=locked, unit=unit)
+        .select_related("unit")
+        .first()
+    )
+    if row is None:
+        raise ValidationError(f"{_unit_name(unit)} is not a unit of this enrolment.")
+    return locked, row
+
+
+def enrolment_unit_withdraw(
+    *, enrolment: Enrolment, unit: Unit, by: User, reason: str
+) -> EnrolmentUnit:
+    """Withdraw a unit from the enrolment: it leaves the portfolio, the checklists and the
+    bundle, but its evidence and decisions stay, in the record's history, until restored."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the unit is withdrawn."})
+    with transaction.atomic():
+        locked, row = _lock_unit_row(enrolment, unit, by)
+        if row.is_withdrawn:
+            raise ValidationError(f"{_unit_name(row.unit)} is withdrawn already.")
+        if not EnrolmentUnit.objects.current().filter(enrolment=locked).exclude(pk=row.pk).exists():
+            raise ValidationError(
+                f"{_unit_name(row.unit)} is the enrolment's only unit; change the enrolment's "
+                "status to withdrawn instead."
+            )
+        row.withdrawn_at = timezone.now()
+        row.withdrawn_by = by
+        row.withdrawal_reason = reason
+        row.full_clean()
+        row.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        audit_record(
+            action=AuditAction.UNIT_WITHDRAWN,
+            actor=by,
+            enrolment=locked,
+            obj=row,
+            summary=f"{_unit_name(row.unit)} withdrawn: {reason}",
+            data={
+                "unit": _unit_key(row.unit),
+                "reason": reason,
+                "held_work": bool(units_holding_work(locked, [row.unit_id])),
+            },
+        )
+    return row
+
+
+def enrolment_unit_restore(
+    *, enrolment: Enrolment, unit: Unit, by: User, reason: str
+) -> EnrolmentUnit:
+    """Take a withdrawn unit back into the enrolment, with everything it held."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the unit is restored."})
+    with transaction.atomic():
+        locked, row = _lock_unit_row(enrolment, unit, by)
+        if not row.is_withdrawn:
+            raise ValidationError(f"{_unit_name(row.unit)} is not withdrawn.")
+        withdrawn = {
+            "withdrawn_at": row.withdrawn_at,
+            "withdrawn_by": row.withdrawn_by_id,
+            "withdrawal_reason": row.withdrawal_reason,
+        }
+        row.withdrawn_at, row.withdrawn_by, row.withdrawal_reason = None, None, ""
+        row.full_clean()
+        row.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        audit_record(
+            action=AuditAction.UNIT_RESTORED,
+            actor=by,
+            enrolment=locked,
+            obj=row,
+            summary=f"{_unit_name(row.unit)} restored: {reason}",
+            data={"unit": _unit_key(row.unit), "reason": reason, "was": withdrawn},
+        )
+    return row
 
 
 # ---------------------------------------------------------------- evidence files
@@ -247,7 +442,7 @@ def _check_criteria(enrolment: Enrolment, criteria) -> list[int]:
         )
     )
     if len(allowed) != len(ids):
-        raise ValidationError("Some of the criteria are not in this enrolment's units.")
+        raise ValidationError("Some of the criteria are not in this enrolment's current units.")
     return ids
 
 

@@ -7,6 +7,16 @@ urlpatterns = [
     path("centres/<int:centre_pk>/enrol/", views.enrolment_create, name="enrolment_create"),
     path("<int:pk>/", views.portfolio, name="portfolio"),
     path("<int:pk>/edit/", views.enrolment_update, name="enrolment_update"),
+    path(
+        "<int:pk>/units/<int:unit_pk>/withdraw/",
+        views.enrolment_unit_withdraw,
+        name="enrolment_unit_withdraw",
+    ),
+    path(
+        "<int:pk>/units/<int:unit_pk>/restore/",
+        views.enrolment_unit_restore,
+        name="enrolment_unit_restore",
+    ),
     path("<int:pk>/evidence/", views.evidence_list, name="evidence_list"),
     path("<int:pk>/evidence/add/", views.evidence_create, name="evidence_create"),
     path("<int:pk>/submit/", views.enrolment_submit, name="enrolment_submit"),

@@ -22,7 +22,9 @@ from portfolios.forms import (
     MappingForm,
     ProgrammeForm,
     SubmitForm,
+    UnitReasonForm,
 )
+from portfolios.record import units_holding_work
 from portfolios.uploads import open_stored
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import Qualification
@@ -133,15 +135,18 @@ def enrolment_update(request, pk):
         "start_date": enrolment.start_date,
         "planned_end_date": enrolment.planned_end_date,
         "status": enrolment.status,
-        "units": list(enrolment.units.values_list("pk", flat=True)),
     }
     units = selectors.enrolment_units(enrolment)
+    initial["units"] = [u.pk for u in units]
     form = EnrolmentEditForm(
         _posted(request),
+        enrolment=enrolment,
         initial=initial,
         centre=enrolment.centre,
         qualification=enrolment.qualification,
         unit=None if enrolment.qualification_id else units[0],
+        withdrawn_units=[row.unit for row in selectors.withdrawn_units(enrolment)],
+        busy_unit_ids=units_holding_work(enrolment),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -192,8 +197,45 @@ def portfolio(request, pk):
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
+            "withdrawn_units": selectors.withdrawn_units(enrolment),
+            "history": selectors.enrolment_history(enrolment),
         },
     )
+
+
+def _unit_reason_page(request, pk, unit_pk, *, withdraw: bool):
+    enrolment, row = selectors.enrolment_unit_for_manager(request.user, pk, unit_pk)
+    form = UnitReasonForm(_posted(request))
+    change = services.enrolment_unit_withdraw if withdraw else services.enrolment_unit_restore
+    verb = "withdrawn; its work stays in the record" if withdraw else "restored"
+    response = formflow.posted(request, form) and formflow.apply(
+        request,
+        form,
+        lambda: change(
+            enrolment=enrolment, unit=row.unit, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        done=lambda _: f"{row.unit} is {verb}.",
+        then=enrolment.get_absolute_url(),
+    )
+    holds_work = bool(units_holding_work(enrolment, [row.unit_id]))
+    context = {"enrolment": enrolment, "row": row, "form": form, "withdraw": withdraw}
+    return response or render(
+        request,
+        "portfolios/enrolment_unit_reason.html",
+        {**context, "holds_work": holds_work},
+        status=formflow.form_status(form),
+    )
+
+
+@login_required
+def enrolment_unit_withdraw(request, pk, unit_pk):
+    """Withdraw a unit from the enrolment, with a reason (its work stays in the record)."""
+    return _unit_reason_page(request, pk, unit_pk, withdraw=True)
+
+
+@login_required
+def enrolment_unit_restore(request, pk, unit_pk):
+    return _unit_reason_page(request, pk, unit_pk, withdraw=False)
 
 
 # ---------------------------------------------------------------- evidence

@@ -55,8 +55,8 @@ def test_valid_file_previews_then_imports(
     preview = _preview(client, centre, _csv(*GOOD))
     assert preview.status_code == 200
     assert [r.actions for r in preview.context["result"].rows] == [
-        ["new learner", "new enrolment"],
-        ["new learner", "new enrolment"],
+        ["new person", "new enrolment"],
+        ["new person", "new enrolment"],
     ]
     assert not User.objects.filter(email="dev@example.org").exists()  # a dry run saves nothing
 
@@ -116,7 +116,7 @@ def test_errors_in_several_rows_are_all_reported_and_nothing_saved(
     assert mail.outbox == []
 
 
-def test_repeated_import_updates_rather_than_duplicates(
+def test_repeated_import_adds_nothing_twice_and_changes_no_details(
     client, centre_admin, centre, tutor, catalogue, django_capture_on_commit_callbacks
 ):
     client.force_login(centre_admin)
@@ -126,14 +126,15 @@ def test_repeated_import_updates_rather_than_duplicates(
     MembershipFactory(user=second_tutor, centre=centre, role=Role.TUTOR)
     changed = GOOD[0].replace("bob@example.org", "tess@example.org")
     preview = _preview(client, centre, _csv(changed, GOOD[1]))
-    assert [r.actions for r in preview.context["result"].rows] == [
-        ["enrolment updated"],
-        ["unchanged"],
+    rows = preview.context["result"].rows
+    assert [r.actions for r in rows] == [["unchanged"], ["unchanged"]]
+    assert rows[0].kept == [
+        f"tutor stays {tutor} (the list says {second_tutor}); change it on the enrolment's page"
     ]
     _confirm(client, centre, django_capture_on_commit_callbacks)
     assert Enrolment.objects.count() == 2
     assert User.objects.filter(email="dev@example.org").count() == 1
-    assert Enrolment.objects.get(learner__email="dev@example.org").tutor == second_tutor
+    assert Enrolment.objects.get(learner__email="dev@example.org").tutor == tutor
     assert len(mail.outbox) == 2  # invitations only for the first import's new people
 
 
@@ -163,7 +164,7 @@ def test_xlsx_with_other_headings_and_real_dates(client, centre_admin, centre, t
     client.force_login(centre_admin)
     upload = SimpleUploadedFile("class.xlsx", buffer.getvalue())
     preview = _preview(client, centre, upload)
-    assert preview.context["result"].rows[0].actions == ["new learner", "new enrolment"]
+    assert preview.context["result"].rows[0].actions == ["new person", "new enrolment"]
     _confirm(client, centre)
     assert Enrolment.objects.get().planned_end_date == datetime.date(2027, 7, 31)
 

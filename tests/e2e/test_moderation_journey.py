@@ -126,7 +126,11 @@ def test_tutor_signs_moderator_refers_tutor_fixes_moderator_agrees(
         "referred",
         "agreed",
     ]
-    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.exclude(action__in=["role_given", "enrolment_created", "unit_added"])
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions == [
         "decision",
         "decision",
