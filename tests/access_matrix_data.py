@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.enums import Role
 from accounts.models import Centre, Membership, Notification, User
 from audit.models import AccessLogEntry
@@ -311,6 +312,10 @@ def build_scenario() -> Scenario:
             "observation": EvidenceMethod.objects.get(slug="observation").pk,
             "criterion_b2": criteria(unit_b)[1].pk,
             "new_learner": nell.pk,
+            # Centre B invites alice, who has an account at A: only she may accept.
+            "invitation": account_services.invitation_create(
+                centre=other_centre, person=alice, email=alice.email, roles=["learner"], by=bea
+            ).pk,
         },
     )
 

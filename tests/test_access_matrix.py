@@ -309,6 +309,33 @@ MATRIX: dict[str, dict[str, Access]] = {
             writers=("admin",),
         )
     },
+    # Unit A is signed and holds work: withdrawn with a reason by the centre's admin only.
+    "enrolment_unit_withdraw": {
+        "": Access(
+            kwargs=unit("unit_a"),
+            get=linked(("admin",)),
+            post=linked(("admin",)),
+            data=lambda s: {"reason": "Forged withdrawal"},
+            writers=("admin",),
+        )
+    },
+    # Nothing is withdrawn, so even the admin's restore is refused with a reason.
+    "enrolment_unit_restore": {
+        "": Access(
+            kwargs=unit("unit_a"),
+            get=linked(("admin",)),
+            post=linked(("admin",), outcome=REFUSED),
+            data=lambda s: {"reason": "Forged restore"},
+        )
+    },
+    "invitation_accept": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.extra["invitation"]},
+            get=post_only(anonymous=LOGIN),
+            post=row(HIDDEN, owner=OK),
+            writers=("owner",),
+        )
+    },
     "evidence_list": {"": Access(kwargs=enrolment, get=PORTFOLIO_PAGE, post=PORTFOLIO_PAGE)},
     "evidence_create": {
         "": Access(
