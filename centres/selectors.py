@@ -7,9 +7,12 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.enums import Role
+from accounts.models import Membership, User
 from centres.reporting import (
     PROGRESS_BUCKETS,
     WAITING_BUCKETS,
@@ -297,3 +300,37 @@ def progress_rows(centre) -> list[list]:
                 ]
             )
     return rows
+
+
+# ---------------------------------------------------------------- the centre's people
+
+
+def people_of(centre):
+    """Everyone with a role at the centre, past or present, with `roles_here`."""
+    roles_here = Membership.objects.filter(centre=centre).order_by("role")
+    return (
+        User.objects.filter(memberships__centre=centre)
+        .distinct()
+        .prefetch_related(Prefetch("memberships", queryset=roles_here, to_attr="roles_here"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def get_person_at(centre, person_pk: int):
+    """A person with any role, past or present, at the centre; anyone else is 404."""
+    return get_object_or_404(people_of(centre), pk=person_pk)
+
+
+def person_page(centre, person) -> dict:
+    """A person's page at the centre: their roles here, and what they learn or tutor."""
+    held = {m.role: m for m in person.roles_here}
+    return {
+        "centre": centre,
+        "person": person,
+        "roles": [(role, held.get(role)) for role in Role],
+        "enrolments": Enrolment.objects.filter(centre=centre, learner=person)
+        .select_related("qualification", "tutor")
+        .order_by("-start_date"),
+        "tutoring": Enrolment.objects.filter(centre=centre, tutor=person).count(),
+        "is_active_here": any(m.is_active for m in person.roles_here),
+    }

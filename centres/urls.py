@@ -8,4 +8,17 @@ urlpatterns = [
     path("<int:pk>/intake/", views.intake_upload, name="intake_upload"),
     path("<int:pk>/intake/<int:upload_pk>/confirm/", views.intake_confirm, name="intake_confirm"),
     path("<int:pk>/progress.<str:fmt>", views.progress_export, name="progress_export"),
+    path("<int:pk>/", views.centre_detail, name="centre_detail"),
+    path("<int:pk>/people/add/", views.person_add, name="person_add"),
+    path("<int:pk>/people/<int:person_pk>/", views.person_detail, name="person_detail"),
+    path(
+        "<int:pk>/people/<int:person_pk>/roles/",
+        views.person_role_change,
+        name="person_role_change",
+    ),
+    path(
+        "<int:pk>/people/<int:person_pk>/deactivate/",
+        views.person_deactivate,
+        name="person_deactivate",
+    ),
 ]

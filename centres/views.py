@@ -1,12 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
+from accounts.enums import Role
+from accounts.filters import PeopleFilter
+from accounts.forms import PersonForm, RoleChangeForm
 from accounts.selectors import get_centre_for_user, get_invitation_for_user
 from accounts.services import invitations_pending_for
+from centres import selectors
 from centres.exports import EXPORT_FORMATS
 from centres.exports import progress_export as progress_export_file
 from centres.forms import IntakeUploadForm
@@ -118,3 +124,105 @@ def invitation_accept_view(request, pk):
     for problem in accepted.problems:
         messages.warning(request, problem)
     return redirect("dashboard")
+
+
+# ---------------------------------------------------------------- the centre's people
+
+PEOPLE_PER_PAGE = 50
+
+
+@login_required
+def centre_detail(request, pk):
+    """The centre's people: filter by name, role and status; sort; one page at a time."""
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    people = PeopleFilter(request.GET, queryset=selectors.people_of(centre), centre=centre)
+    page = Paginator(people.qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/centre_detail.html",
+        {"centre": centre, "filter": people, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def person_add(request, pk):
+    """Add a person, or invite an account that exists elsewhere. The answer is the same
+    redirect and the same message either way, so no account's existence is revealed."""
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = account_services.person_add(
+                centre=centre,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                roles=data["roles"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            _send_invitation_mail(
+                request, centre, added, send_password_link=data["send_invitation"]
+            )
+            messages.success(
+                request, account_services.person_add_message(email=data["email"], centre=centre)
+            )
+            return redirect("centre_detail", pk=centre.pk)
+    return render(request, "accounts/person_add.html", {"centre": centre, "form": form})
+
+
+def _send_invitation_mail(request, centre, added, *, send_password_link: bool) -> None:
+    base_url = request.build_absolute_uri("/")
+    if added.invitation is not None:
+        account_services.invitation_notice_send(invitation=added.invitation, base_url=base_url)
+    elif added.created and send_password_link:
+        account_services.invitation_send(person=added.person, centre=centre, base_url=base_url)
+
+
+@login_required
+def person_detail(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = selectors.get_person_at(centre, person_pk)
+    return render(request, "accounts/person_detail.html", selectors.person_page(centre, person))
+
+
+@login_required
+@require_POST
+def person_role_change(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = selectors.get_person_at(centre, person_pk)
+    form = RoleChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role and whether to give or take it.")
+    else:
+        role, action = form.cleaned_data["role"], form.cleaned_data["action"]
+        change = account_services.role_give if action == "give" else account_services.role_take
+        try:
+            change(centre=centre, person=person, role=role, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            verb = "is now" if action == "give" else "is no longer"
+            messages.success(request, f"{person} {verb} {Role(role).label.lower()} here.")
+    return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_deactivate(request, pk, person_pk):
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    person = selectors.get_person_at(centre, person_pk)
+    try:
+        ended = account_services.person_deactivate(centre=centre, person=person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{person} is deactivated here ({ended} role(s) ended); their records stay."
+        )
+    return redirect("person_detail", pk=centre.pk, person_pk=person.pk)

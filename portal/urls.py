@@ -18,5 +18,4 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("dashboard/<int:pk>/", views.role_dashboard, name="role_dashboard"),
     path("centres/<int:pk>/dashboard/", views.centre_dashboard, name="centre_dashboard"),
-    path("", include("accounts.urls")),
 ]
