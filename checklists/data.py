@@ -53,6 +53,14 @@ def curly_quotes(text: str) -> str:
     return text.replace("'", "\u2019")
 
 
+# The titles the awarding bodies' forms print (seeds 000, 003 and 004).
+FORM_TITLES = {
+    Layout.UNIT_ASSESSMENT: "Unit Assessment Checklist",
+    Layout.ACHIEVEMENT: "Learner Unit Achievement Checklist",
+    Layout.OUTCOME_RECORD: "Learning outcomes and assessment criteria",
+}
+
+
 @dataclass(frozen=True)
 class EvidenceItem:
     reference: str
@@ -157,6 +165,10 @@ class ChecklistDocument:
     with_extras: bool = False
 
     @property
+    def form_title(self) -> str:
+        return FORM_TITLES[self.layout]
+
+    @property
     def title(self) -> str:
         """The PDF's document title, as a file list or a reader's tab shows it."""
         subject = self.qualification_title
@@ -164,7 +176,7 @@ class ChecklistDocument:
             unit = self.units[0]
             subject = f"{unit.code} {unit.title}".strip()
         who = "blank form" if self.is_blank else self.learner_name
-        return f"{self.layout.label}: {subject} ({who})"
+        return f"{self.form_title}: {subject} ({who})"
 
     @property
     def criteria_count(self) -> int:

@@ -35,30 +35,10 @@ TEMPLATES = {
     Layout.ACHIEVEMENT: "pdf/achievement.html",
     Layout.OUTCOME_RECORD: "pdf/record.html",
 }
-# The titles the awarding bodies' forms print (seeds 000, 003 and 004).
-FORM_TITLES = {
-    Layout.UNIT_ASSESSMENT: "Unit Assessment Checklist",
-    Layout.ACHIEVEMENT: "Learner Unit Achievement Checklist",
-    Layout.OUTCOME_RECORD: "Learning outcomes and assessment criteria",
-}
 STYLESHEET = "pdf/checklist.css"
 ARCHIVAL_VARIANT = "pdf/a-3b"
 # Below this many criteria in all, starting worker processes costs more than it saves.
 PARALLEL_MIN_CRITERIA = 40
-
-
-def unit_title(document: ChecklistDocument, index: int) -> str:
-    """The PDF title of unit `index` printed alone, as a file list or a reader's tab shows it."""
-    unit = document.units[index]
-    who = "blank form" if document.is_blank else document.learner_name
-    return f"{FORM_TITLES[document.layout]}: {unit.code} {unit.title} ({who})".replace("  ", " ")
-
-
-def document_title(document: ChecklistDocument) -> str:
-    if len(document.units) == 1:
-        return unit_title(document, 0)
-    who = "blank form" if document.is_blank else document.learner_name
-    return f"{FORM_TITLES[document.layout]}: {document.qualification_title} ({who})"
 
 
 def checklist_html(document: ChecklistDocument, index: int) -> str:
@@ -68,8 +48,8 @@ def checklist_html(document: ChecklistDocument, index: int) -> str:
         {
             "doc": document,
             "unit": document.units[index],
-            "title": unit_title(document, index),
-            "form_title": FORM_TITLES[document.layout],
+            "title": document.single(index).title,
+            "form_title": document.form_title,
             "site_name": settings.SITE_NAME,
         },
     )
@@ -245,7 +225,7 @@ def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
             (f"{unit.code} {unit.title}".strip(), pdf)
             for unit, pdf in zip(document.units, pdfs, strict=True)
         ],
-        title=document_title(document),
+        title=document.title,
         author=document.centre_name,
     )
 
@@ -281,5 +261,5 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
         ]
         pages = [page for part in rendered for page in part.pages]
         whole = rendered[0].copy(pages)
-        whole.metadata.title = document_title(document)
+        whole.metadata.title = document.title
         return whole.write_pdf(**options)

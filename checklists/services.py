@@ -24,7 +24,7 @@ from checklists.data import (
 )
 from checklists.enums import CohortPrintStatus, Layout
 from checklists.models import CachedChecklist, CohortPrint
-from checklists.pdf import document_title, merge_pdfs, render_checklist_archival, render_units
+from checklists.pdf import merge_pdfs, render_checklist_archival, render_units
 from portfolios.models import Enrolment
 from qualifications.models import Qualification, Unit
 
@@ -165,7 +165,7 @@ def checklist_print(
     costs one read.
     """
     cache_prune_schedule()
-    title = document_title(document)
+    title = document.title
     owner = _owner(enrolment)
     if len(document.units) == 1:
         (pdf,), printed = unit_pdfs([UnitJob(document, 0, owner, tagged=True)])

@@ -86,11 +86,14 @@ def test_each_layout_and_unit_has_its_own_cache_entry(
     services.enrolment_checklist_print(
         enrolment=e, layout=Layout.ACHIEVEMENT, unit=catalogue.units[0]
     )
+    # Merged prints are kept whole; a single unit is served from the unit cache.
     assert sorted(CachedChecklist.objects.values_list("key", flat=True)) == [
-        f"enrolment:{e.pk}:achievement:a-100-0001",
         f"enrolment:{e.pk}:achievement:all",
         f"enrolment:{e.pk}:record:all",
     ]
+    _, files = default_storage.listdir(f"checklists/units/enrolment-{e.pk}")
+    assert len([name for name in files if name.endswith("-tagged.pdf")]) == 1
+    assert len([name for name in files if not name.endswith("-tagged.pdf")]) == 4
 
 
 def test_a_lost_cache_file_is_printed_again(portfolio, enrolment, centre_admin):
