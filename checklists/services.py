@@ -350,10 +350,11 @@ def pdf_page_count(pdf: bytes) -> int:
 
 def enrolment_checklist_archival(
     *, enrolment: Enrolment, layout: Layout = Layout.ACHIEVEMENT, unit_ids=None
-) -> bytes:
+) -> bytes | None:
     """A learner's filled checklist as PDF/A, for the EQA bundle and the portable export.
 
-    With `unit_ids`, only those units (an external moderator granted only some of them).
+    With `unit_ids`, only those units (an external moderator granted only some of them);
+    None when that leaves no unit to print.
     """
     document = filled_for_enrolment(enrolment, layout)
     if unit_ids is not None:
@@ -361,6 +362,8 @@ def enrolment_checklist_archival(
         document.units = [unit for unit in document.units if unit.unit_id in wanted]
         if document.units:
             document.units[0].opens_document = True
+    if not document.units:
+        return None
     return render_checklist_archival(document)
 
 
@@ -402,16 +405,17 @@ def checklist_cache_prune(*, days: int = CACHE_DAYS, now: datetime | None = None
 _prune_checked_on = None
 
 
-def cache_prune_schedule(*, force: bool = False) -> bool:
+def cache_prune_schedule(*, force: bool = False, check_queue: bool = False) -> bool:
     """Make sure the daily prune is queued in the task worker; True if it queued it now.
 
-    Checked at most once a day per process. The prune task queues its own next run, so this
-    only starts the chain (on a new database, or after the queue was cleared). Backends that
-    cannot defer a task (the immediate one of the tests) have no daily run.
+    Every print calls this; it looks at the queue at most once a day per process (or always
+    with `check_queue`). The prune task queues its own next run (`force`), so this only starts
+    the chain: on a new database, or after the queue was cleared. Backends that cannot defer
+    a task (the immediate one of the tests) have no daily run.
     """
     global _prune_checked_on
     today = timezone.localdate()
-    if not force and _prune_checked_on == today:
+    if not (force or check_queue) and _prune_checked_on == today:
         return False
     _prune_checked_on = today
 
@@ -423,8 +427,7 @@ def cache_prune_schedule(*, force: bool = False) -> bool:
         return False
     if not force and _prune_is_queued(prune_cache):
         return False
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    run_after = timezone.make_aware(datetime.combine(tomorrow, time(3, 0)))
+    run_after = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(3, 0)))
     prune_cache.using(run_after=run_after).enqueue()
     return True
 

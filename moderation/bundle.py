@@ -17,6 +17,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import timezone
 
+from checklists.services import enrolment_checklist_archival
 from moderation.models import (
     AuditHead,
     CriterionDecision,
@@ -249,6 +250,9 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                 ],
             ),
         )
+        checklist = enrolment_checklist_archival(enrolment=enrolment, unit_ids=unit_ids)
+        if checklist is not None:
+            archive.writestr("checklist.pdf", checklist)
         archive.writestr(
             "README.txt",
             "\n".join(
@@ -267,6 +271,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "decisions.csv   every decision of the tutor, oldest first per criterion",
                     "sign-offs.csv   unit sign-offs and the learner's acknowledgements",
                     "moderation.csv  internal and external moderators' decisions",
+                    "checklist.pdf   the learner unit achievement checklist, filled in (PDF/A-3b)",
                     "evidence/       the files, one folder per portfolio reference",
                     "",
                 ]
