@@ -5,8 +5,10 @@ import contextlib
 import hashlib
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -203,6 +205,29 @@ def enrolment_checklist_print(
         key=f"enrolment:{enrolment.pk}:{layout.value}{extras}:{scope}",
         filename=_filename(layout.value, str(enrolment.learner), name),
         enrolment=enrolment,
+    )
+
+
+def enrolment_tagged_units(*, enrolment: Enrolment, layout: Layout) -> PrintedChecklist:
+    """Every unit of a learner's checklist as its own tagged PDF, in one ZIP.
+
+    The accessible companion of the merged print (which pypdf cannot keep tagged): the same
+    unit cache serves these files, so a second download renders nothing.
+    """
+    document = filled_for_enrolment(enrolment, layout)
+    owner = _owner(enrolment)
+    jobs = [UnitJob(document, i, owner, tagged=True) for i in range(len(document.units))]
+    pdfs, printed = unit_pdfs(jobs)
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, (unit, pdf) in enumerate(zip(document.units, pdfs, strict=True), start=1):
+            archive.writestr(f"{number:02d}-{_filename(unit.code or unit.title)}", pdf)
+    name = enrolment.qualification.number if enrolment.qualification_id else ""
+    return PrintedChecklist(
+        pdf=out.getvalue(),
+        title=document.title,
+        filename=_filename(layout.value, str(enrolment.learner), name, "units")[:-4] + ".zip",
+        from_cache=not printed,
     )
 
 
