@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
+# The unit left unsigned, whose criterion the tutor decides again for `one_change_s`.
+UNSIGNED_UNIT = 19
 CACHED_RUNS = 9
 
 
@@ -155,6 +157,8 @@ def _assess(enrolment, people, units) -> None:
                     for c in unit.criteria.all()
                 ],
             )
+            if number == UNSIGNED_UNIT:
+                continue  # still being assessed: the bench's "one change" decides on it
             sign_off = moderation_services.unit_sign_off(
                 enrolment=enrolment,
                 unit=unit,
@@ -282,6 +286,7 @@ def main() -> None:
         from checklists.models import CohortPrint
         from checklists.pdf import render_checklist_archival, render_units
         from moderation import services as moderation_services
+        from moderation.models import CriterionDecision
         from portfolios.selectors import get_enrolment_for_user
         from qualifications.models import Qualification, Unit
 
@@ -323,7 +328,7 @@ def main() -> None:
             Path(os.environ["BENCH_PDF"]).write_bytes(full.pdf)
 
         # One new decision on one criterion of the 20th unit, then the print again.
-        changed_unit = Unit.objects.get(pk=document.units[19].unit_id)
+        changed_unit = Unit.objects.get(pk=document.units[UNSIGNED_UNIT].unit_id)
         criterion = changed_unit.criteria.order_by("sort_key").first()
         days = iter(range(1, 100))
 
@@ -334,7 +339,15 @@ def main() -> None:
                 decided_on=datetime.date(2026, 5, 1) + datetime.timedelta(days=next(days)),
                 requests=[
                     moderation_services.DecisionRequest(
-                        criterion_id=criterion.pk, outcome="not_yet_met"
+                        criterion_id=criterion.pk,
+                        outcome="not_yet_met",
+                        feedback="Add a witness statement.",
+                        seen_id=CriterionDecision.objects.filter(
+                            enrolment=enrolment, criterion=criterion
+                        )
+                        .latest()
+                        .get()
+                        .pk,
                     )
                 ],
             )
