@@ -210,8 +210,8 @@ class ChecklistDocument:
 
     def fingerprint(self) -> str:
         """A digest of the whole document: two documents with the same one print the same PDF."""
-        payload = repr((self._head(), self.units))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        units = "".join(self.unit_fingerprint(i) for i in range(len(self.units)))
+        return hashlib.sha256(f"{len(self.units)}:{units}".encode()).hexdigest()
 
     def single(self, index: int) -> "ChecklistDocument":
         """The document of unit `index` alone, as its own PDF prints it."""

@@ -294,7 +294,7 @@ def cohort_print_start(
 
 
 # Learners whose missing units are printed in one parallel pass before `done` moves on.
-COHORT_BATCH = 10
+COHORT_BATCH = 15
 
 
 def cohort_print_run(*, cohort_print_id: int) -> None:
