@@ -116,7 +116,7 @@ def render_units(
     sources = [checklist_html(document, index) for document, index in jobs]
     options = {"pdf_variant": variant} if variant else {"pdf_tags": tagged}
     criteria = sum(document.units[index].criteria_count for document, index in jobs)
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = min(len(os.sched_getaffinity(0)), len(jobs))
     if workers < 2 or criteria < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
         return _render_chunk(sources, options, url_fetcher)
 
@@ -150,11 +150,13 @@ def render_unit(document: ChecklistDocument, index: int, *, url_fetcher=None) ->
 
 
 def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") -> bytes:
-    """Join the PDFs (with a bookmark each) into one, its pages numbered in the bottom margin.
+    """Join the PDFs into one (a bookmark for each part with an outline text), its pages
+    numbered in the bottom margin.
 
     Each part keeps its own "Page X of Y"; "Document page N of M" is stamped in the middle of
-    the bottom margin, which the stylesheet leaves free. Identical objects (the colour profile,
-    equal font programs) are kept once.
+    the bottom margin, which the stylesheet leaves free, in the standard Helvetica (nothing to
+    embed). Each part keeps its own font subsets: pypdf cannot join subsets, and asking it to
+    look for identical objects across 39 parts costs more than the bytes it would save.
     """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
@@ -169,6 +171,7 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") 
     for outline, pdf in parts:
         writer.append(PdfReader(BytesIO(pdf)), outline_item=outline or None, import_outline=False)
 
+    # pypdf 7 has no public way to add an indirect object that no page refers to yet.
     font = writer._add_object(
         DictionaryObject(
             {
