@@ -24,6 +24,7 @@ Other people's work on the same cores makes single runs noisy: compare medians.
 import datetime
 import io
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -49,12 +50,27 @@ def _configure(tmp: Path) -> None:
     django.setup()
 
 
-def _median_time(function) -> tuple[float, object]:
-    times, result = [], None
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+CPU: dict[str, float] = {}
+
+
+def _median_time(function, name: str = "") -> tuple[float, object]:
+    """The median wall time of RUNS calls; with `name`, their median CPU time too (in CPU),
+    which other people's work on the same cores disturbs much less than the wall time."""
+    times, cpu, result = [], [], None
     for _ in range(RUNS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _cpu_s()
         result = function()
         times.append(time.perf_counter() - start)
+        cpu.append(_cpu_s() - start_cpu)
+    if name:
+        CPU[name] = statistics.median(cpu)
     return statistics.median(times), result
 
 
@@ -314,13 +330,13 @@ def main() -> None:
         data_s, _ = _median_time(lambda: filled_for_enrolment(fresh(), Layout.ACHIEVEMENT))
 
         floor_source = _floor_html(document)
-        floor_s, floor_pdf = _median_time(lambda: _render_floor(floor_source))
+        floor_s, floor_pdf = _median_time(lambda: _render_floor(floor_source), "floor")
 
         def cold_full():
             _empty_cache()
             return print_full()
 
-        full_s, full = _median_time(cold_full)
+        full_s, full = _median_time(cold_full, "full")
         assert not full.from_cache
         full_pages = _pages(full.pdf)
         if os.environ.get("BENCH_PDF"):
@@ -404,12 +420,19 @@ def main() -> None:
         ]
         print(
             f"{len(document.units)} units, {document.criteria_count} criteria, "
-            f"{item_count} evidence items; {os.cpu_count()} cores; median of {RUNS} runs"
+            f"{item_count} evidence items; {len(os.sched_getaffinity(0))} cores; "
+            f"load {os.getloadavg()[0]:.1f}; median of {RUNS} runs"
         )
         print(f"{'what':<40} {'pages':>5} {'seconds':>8} {'s/page':>7}  note")
         for what, pages, seconds, note in rows:
             per_page = f"{seconds / pages:.3f}" if pages else ""
             print(f"{what:<40} {pages!s:>5} {seconds:>8.3f} {per_page:>7}  {note}")
+        print(
+            f"CPU seconds (this process and its workers), median: full {CPU['full']:.2f}, "
+            f"floor {CPU['floor']:.2f}; with the full print's work spread evenly over "
+            f"{len(os.sched_getaffinity(0))} idle cores the ratio would be about "
+            f"{CPU['full'] / len(os.sched_getaffinity(0)) / CPU['floor']:.2f}"
+        )
         print(
             f"checklists: full_pages={full_pages} full_s={full_s:.2f} floor_s={floor_s:.2f} "
             f"ratio={full_s / floor_s:.2f} one_change_s={one_change_s:.2f} "
