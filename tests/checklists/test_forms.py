@@ -214,3 +214,32 @@ def test_archival_copy_is_pdf_a(catalogue, tmp_path):
     pages = [squash(page.extract_text()) for page in reader.pages]
     assert len(pages) == 2
     assert ["Page1of1" in page for page in pages] == [True, True]
+
+
+def test_every_filled_and_cohort_pdf_passes_qpdf(
+    portfolio, enrolment, catalogue, centre, centre_admin, tmp_path
+):
+    from checklists import services
+    from portfolios.selectors import get_enrolment_for_user
+
+    mine = get_enrolment_for_user(centre_admin, enrolment.pk)
+    for layout in Layout:
+        merged = services.enrolment_checklist_print(enrolment=mine, layout=layout).pdf
+        qpdf_check(merged, tmp_path)
+        assert pdfinfo(merged, tmp_path)["Pages"] == "2"
+        single = services.enrolment_checklist_print(
+            enrolment=mine, layout=layout, unit=catalogue.units[1]
+        ).pdf
+        qpdf_check(single, tmp_path)
+        assert pdfinfo(single, tmp_path)["Tagged"] == "yes"
+
+    cohort_print = services.cohort_print_start(
+        centre=centre,
+        qualification=catalogue.qualification,
+        layout=Layout.ACHIEVEMENT,
+        by=centre_admin,
+    )
+    with cohort_print.pdf.open("rb") as file:
+        cohort = file.read()
+    qpdf_check(cohort, tmp_path)
+    assert pdfinfo(cohort, tmp_path)["Pages"] == str(cohort_print.pages) == "2"
