@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.utils.timezone import localdate
 
 from checklists.enums import Layout
@@ -48,6 +48,14 @@ def curly_quotes(text: str) -> str:
     text = _DOUBLE_QUOTES.sub("\u201c\\1\u201d", text)
     text = _SINGLE_QUOTES.sub("\u2018\\1\u2019", text)
     return text.replace("'", "\u2019")
+
+
+# The titles the awarding bodies' forms print (seeds 000, 003 and 004).
+FORM_TITLES = {
+    Layout.UNIT_ASSESSMENT: "Unit Assessment Checklist",
+    Layout.ACHIEVEMENT: "Learner Unit Achievement Checklist",
+    Layout.OUTCOME_RECORD: "Learning outcomes and assessment criteria",
+}
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,10 @@ class ChecklistDocument:
     with_extras: bool = False
 
     @property
+    def form_title(self) -> str:
+        return FORM_TITLES[self.layout]
+
+    @property
     def title(self) -> str:
         """The PDF's document title, as a file list or a reader's tab shows it."""
         subject = self.qualification_title
@@ -161,7 +173,7 @@ class ChecklistDocument:
             unit = self.units[0]
             subject = f"{unit.code} {unit.title}".strip()
         who = "blank form" if self.is_blank else self.learner_name
-        return f"{self.layout.label}: {subject} ({who})"
+        return f"{self.form_title}: {subject} ({who})"
 
     @property
     def criteria_count(self) -> int:
@@ -195,8 +207,8 @@ class ChecklistDocument:
 
     def fingerprint(self) -> str:
         """A digest of the whole document: two documents with the same one print the same PDF."""
-        payload = repr((self._head(), self.units))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        units = "".join(self.unit_fingerprint(i) for i in range(len(self.units)))
+        return hashlib.sha256(f"{len(self.units)}:{units}".encode()).hexdigest()
 
     def single(self, index: int) -> "ChecklistDocument":
         """The document of unit `index` alone, as its own PDF prints it."""
@@ -211,24 +223,28 @@ def _outcomes_by_unit(
 ) -> tuple[dict[int, list[OutcomeBlock]], dict[int, CriterionRow]]:
     """The units' outcomes with one empty row per criterion, and the rows by criterion id.
 
-    Two queries, whatever the number of units.
+    Two queries, whatever the number of units. Plain value tuples rather than model instances:
+    the cached print of a diploma reads 535 criteria just to fingerprint them.
     """
-    criteria = AssessmentCriterion.objects.only("outcome_id", "number", "text").order_by("sort_key")
     outcomes = (
         LearningOutcome.objects.filter(unit_id__in=unit_ids)
-        .only("unit_id", "number", "title")
         .order_by("unit_id", "sort_key")
-        .prefetch_related(Prefetch("criteria", queryset=criteria))
+        .values_list("pk", "unit_id", "number", "title")
     )
     by_unit: dict[int, list[OutcomeBlock]] = {}
+    blocks: dict[int, OutcomeBlock] = {}
+    for pk, unit_id, number, title in outcomes:
+        block = blocks[pk] = OutcomeBlock(number=number, title=curly_quotes(title))
+        by_unit.setdefault(unit_id, []).append(block)
+    criteria = (
+        AssessmentCriterion.objects.filter(outcome_id__in=list(blocks))
+        .order_by("sort_key")
+        .values_list("pk", "outcome_id", "number", "text")
+    )
     rows: dict[int, CriterionRow] = {}
-    for outcome in outcomes:
-        block = OutcomeBlock(number=outcome.number, title=curly_quotes(outcome.title))
-        for criterion in outcome.criteria.all():
-            row = CriterionRow(number=criterion.number, text=curly_quotes(criterion.text))
-            block.rows.append(row)
-            rows[criterion.pk] = row
-        by_unit.setdefault(outcome.unit_id, []).append(block)
+    for pk, outcome_id, number, text in criteria:
+        row = rows[pk] = CriterionRow(number=number, text=curly_quotes(text))
+        blocks[outcome_id].rows.append(row)
     return by_unit, rows
 
 

@@ -35,30 +35,10 @@ TEMPLATES = {
     Layout.ACHIEVEMENT: "pdf/achievement.html",
     Layout.OUTCOME_RECORD: "pdf/record.html",
 }
-# The titles the awarding bodies' forms print (seeds 000, 003 and 004).
-FORM_TITLES = {
-    Layout.UNIT_ASSESSMENT: "Unit Assessment Checklist",
-    Layout.ACHIEVEMENT: "Learner Unit Achievement Checklist",
-    Layout.OUTCOME_RECORD: "Learning outcomes and assessment criteria",
-}
 STYLESHEET = "pdf/checklist.css"
 ARCHIVAL_VARIANT = "pdf/a-3b"
 # Below this many criteria in all, starting worker processes costs more than it saves.
 PARALLEL_MIN_CRITERIA = 40
-
-
-def unit_title(document: ChecklistDocument, index: int) -> str:
-    """The PDF title of unit `index` printed alone, as a file list or a reader's tab shows it."""
-    unit = document.units[index]
-    who = "blank form" if document.is_blank else document.learner_name
-    return f"{FORM_TITLES[document.layout]}: {unit.code} {unit.title} ({who})".replace("  ", " ")
-
-
-def document_title(document: ChecklistDocument) -> str:
-    if len(document.units) == 1:
-        return unit_title(document, 0)
-    who = "blank form" if document.is_blank else document.learner_name
-    return f"{FORM_TITLES[document.layout]}: {document.qualification_title} ({who})"
 
 
 def checklist_html(document: ChecklistDocument, index: int) -> str:
@@ -68,8 +48,8 @@ def checklist_html(document: ChecklistDocument, index: int) -> str:
         {
             "doc": document,
             "unit": document.units[index],
-            "title": unit_title(document, index),
-            "form_title": FORM_TITLES[document.layout],
+            "title": document.single(index).title,
+            "form_title": document.form_title,
             "site_name": settings.SITE_NAME,
         },
     )
@@ -136,7 +116,7 @@ def render_units(
     sources = [checklist_html(document, index) for document, index in jobs]
     options = {"pdf_variant": variant} if variant else {"pdf_tags": tagged}
     criteria = sum(document.units[index].criteria_count for document, index in jobs)
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = min(len(os.sched_getaffinity(0)), len(jobs))
     if workers < 2 or criteria < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
         return _render_chunk(sources, options, url_fetcher)
 
@@ -170,11 +150,13 @@ def render_unit(document: ChecklistDocument, index: int, *, url_fetcher=None) ->
 
 
 def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") -> bytes:
-    """Join the PDFs (with a bookmark each) into one, its pages numbered in the bottom margin.
+    """Join the PDFs into one (a bookmark for each part with an outline text), its pages
+    numbered in the bottom margin.
 
     Each part keeps its own "Page X of Y"; "Document page N of M" is stamped in the middle of
-    the bottom margin, which the stylesheet leaves free. Identical objects (the colour profile,
-    equal font programs) are kept once.
+    the bottom margin, which the stylesheet leaves free, in the standard Helvetica (nothing to
+    embed). Each part keeps its own font subsets: pypdf cannot join subsets, and asking it to
+    look for identical objects across 39 parts costs more than the bytes it would save.
     """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
@@ -189,6 +171,7 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") 
     for outline, pdf in parts:
         writer.append(PdfReader(BytesIO(pdf)), outline_item=outline or None, import_outline=False)
 
+    # pypdf 7 has no public way to add an indirect object that no page refers to yet.
     font = writer._add_object(
         DictionaryObject(
             {
@@ -245,7 +228,7 @@ def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
             (f"{unit.code} {unit.title}".strip(), pdf)
             for unit, pdf in zip(document.units, pdfs, strict=True)
         ],
-        title=document_title(document),
+        title=document.title,
         author=document.centre_name,
     )
 
@@ -281,5 +264,5 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
         ]
         pages = [page for part in rendered for page in part.pages]
         whole = rendered[0].copy(pages)
-        whole.metadata.title = document_title(document)
+        whole.metadata.title = document.title
         return whole.write_pdf(**options)

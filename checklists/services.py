@@ -5,8 +5,10 @@ import contextlib
 import hashlib
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,7 +26,7 @@ from checklists.data import (
 )
 from checklists.enums import CohortPrintStatus, Layout
 from checklists.models import CachedChecklist, CohortPrint
-from checklists.pdf import document_title, merge_pdfs, render_checklist_archival, render_units
+from checklists.pdf import merge_pdfs, render_checklist_archival, render_units
 from portfolios.models import Enrolment
 from qualifications.models import Qualification, Unit
 
@@ -165,7 +167,7 @@ def checklist_print(
     costs one read.
     """
     cache_prune_schedule()
-    title = document_title(document)
+    title = document.title
     owner = _owner(enrolment)
     if len(document.units) == 1:
         (pdf,), printed = unit_pdfs([UnitJob(document, 0, owner, tagged=True)])
@@ -203,6 +205,29 @@ def enrolment_checklist_print(
         key=f"enrolment:{enrolment.pk}:{layout.value}{extras}:{scope}",
         filename=_filename(layout.value, str(enrolment.learner), name),
         enrolment=enrolment,
+    )
+
+
+def enrolment_tagged_units(*, enrolment: Enrolment, layout: Layout) -> PrintedChecklist:
+    """Every unit of a learner's checklist as its own tagged PDF, in one ZIP.
+
+    The accessible companion of the merged print (which pypdf cannot keep tagged): the same
+    unit cache serves these files, so a second download renders nothing.
+    """
+    document = filled_for_enrolment(enrolment, layout)
+    owner = _owner(enrolment)
+    jobs = [UnitJob(document, i, owner, tagged=True) for i in range(len(document.units))]
+    pdfs, printed = unit_pdfs(jobs)
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, (unit, pdf) in enumerate(zip(document.units, pdfs, strict=True), start=1):
+            archive.writestr(f"{number:02d}-{_filename(unit.code or unit.title)}", pdf)
+    name = enrolment.qualification.number if enrolment.qualification_id else ""
+    return PrintedChecklist(
+        pdf=out.getvalue(),
+        title=document.title,
+        filename=_filename(layout.value, str(enrolment.learner), name, "units")[:-4] + ".zip",
+        from_cache=not printed,
     )
 
 
@@ -269,7 +294,7 @@ def cohort_print_start(
 
 
 # Learners whose missing units are printed in one parallel pass before `done` moves on.
-COHORT_BATCH = 10
+COHORT_BATCH = 15
 
 
 def cohort_print_run(*, cohort_print_id: int) -> None:
@@ -350,10 +375,11 @@ def pdf_page_count(pdf: bytes) -> int:
 
 def enrolment_checklist_archival(
     *, enrolment: Enrolment, layout: Layout = Layout.ACHIEVEMENT, unit_ids=None
-) -> bytes:
+) -> bytes | None:
     """A learner's filled checklist as PDF/A, for the EQA bundle and the portable export.
 
-    With `unit_ids`, only those units (an external moderator granted only some of them).
+    With `unit_ids`, only those units (an external moderator granted only some of them);
+    None when that leaves no unit to print.
     """
     document = filled_for_enrolment(enrolment, layout)
     if unit_ids is not None:
@@ -361,6 +387,8 @@ def enrolment_checklist_archival(
         document.units = [unit for unit in document.units if unit.unit_id in wanted]
         if document.units:
             document.units[0].opens_document = True
+    if not document.units:
+        return None
     return render_checklist_archival(document)
 
 
@@ -402,16 +430,17 @@ def checklist_cache_prune(*, days: int = CACHE_DAYS, now: datetime | None = None
 _prune_checked_on = None
 
 
-def cache_prune_schedule(*, force: bool = False) -> bool:
+def cache_prune_schedule(*, force: bool = False, check_queue: bool = False) -> bool:
     """Make sure the daily prune is queued in the task worker; True if it queued it now.
 
-    Checked at most once a day per process. The prune task queues its own next run, so this
-    only starts the chain (on a new database, or after the queue was cleared). Backends that
-    cannot defer a task (the immediate one of the tests) have no daily run.
+    Every print calls this; it looks at the queue at most once a day per process (or always
+    with `check_queue`). The prune task queues its own next run (`force`), so this only starts
+    the chain: on a new database, or after the queue was cleared. Backends that cannot defer
+    a task (the immediate one of the tests) have no daily run.
     """
     global _prune_checked_on
     today = timezone.localdate()
-    if not force and _prune_checked_on == today:
+    if not (force or check_queue) and _prune_checked_on == today:
         return False
     _prune_checked_on = today
 
@@ -423,8 +452,7 @@ def cache_prune_schedule(*, force: bool = False) -> bool:
         return False
     if not force and _prune_is_queued(prune_cache):
         return False
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    run_after = timezone.make_aware(datetime.combine(tomorrow, time(3, 0)))
+    run_after = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(3, 0)))
     prune_cache.using(run_after=run_after).enqueue()
     return True
 

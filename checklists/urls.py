@@ -33,6 +33,11 @@ urlpatterns = [
         name="checklist_enrolment",
     ),
     path(
+        "portfolios/<int:pk>/<layout:layout>-units.zip",
+        views.enrolment_checklist_units,
+        name="checklist_enrolment_units",
+    ),
+    path(
         "portfolios/<int:pk>/units/<slug:slug>/<layout:layout>.pdf",
         views.enrolment_unit_checklist,
         name="checklist_enrolment_unit",

@@ -26,6 +26,12 @@ def _pdf_response(printed: services.PrintedChecklist) -> HttpResponse:
     return response
 
 
+def _with_extras(request) -> bool:
+    """The unit assessment checklist's optional portfolio reference column and learner
+    signature line (?extras=1): the awarding body's form has neither."""
+    return request.GET.get("extras") == "1"
+
+
 def _require_blank(user) -> None:
     if not permissions.can_print_blank(user):
         raise PermissionDenied("Sign in to print blank forms.")
@@ -37,7 +43,9 @@ def _require_blank(user) -> None:
 def blank_unit_checklist(request, slug, layout):
     _require_blank(request.user)
     unit = get_object_or_404(Unit, slug=slug)
-    return _pdf_response(services.blank_checklist_print(layout=layout, unit=unit))
+    return _pdf_response(
+        services.blank_checklist_print(layout=layout, unit=unit, with_extras=_with_extras(request))
+    )
 
 
 @require_GET
@@ -46,7 +54,11 @@ def blank_unit_checklist(request, slug, layout):
 def blank_qualification_checklist(request, pk, layout):
     _require_blank(request.user)
     qualification = get_object_or_404(Qualification, pk=pk)
-    return _pdf_response(services.blank_checklist_print(layout=layout, qualification=qualification))
+    return _pdf_response(
+        services.blank_checklist_print(
+            layout=layout, qualification=qualification, with_extras=_with_extras(request)
+        )
+    )
 
 
 @require_GET
@@ -54,7 +66,23 @@ def blank_qualification_checklist(request, pk, layout):
 @login_required
 def enrolment_checklist(request, pk, layout):
     enrolment = get_enrolment_for_user(request.user, pk)
-    return _pdf_response(services.enrolment_checklist_print(enrolment=enrolment, layout=layout))
+    return _pdf_response(
+        services.enrolment_checklist_print(
+            enrolment=enrolment, layout=layout, with_extras=_with_extras(request)
+        )
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def enrolment_checklist_units(request, pk, layout):
+    """Every unit's tagged PDF in one ZIP: the accessible companion of the merged print."""
+    enrolment = get_enrolment_for_user(request.user, pk)
+    printed = services.enrolment_tagged_units(enrolment=enrolment, layout=layout)
+    response = HttpResponse(printed.pdf, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, printed.filename)
+    return response
 
 
 @require_GET
@@ -64,7 +92,9 @@ def enrolment_unit_checklist(request, pk, slug, layout):
     enrolment = get_enrolment_for_user(request.user, pk)
     unit = selectors.get_enrolment_unit(enrolment, slug)
     return _pdf_response(
-        services.enrolment_checklist_print(enrolment=enrolment, layout=layout, unit=unit)
+        services.enrolment_checklist_print(
+            enrolment=enrolment, layout=layout, unit=unit, with_extras=_with_extras(request)
+        )
     )
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.chain import chain_head
+from checklists.services import enrolment_checklist_archival
 from moderation.models import SampleDecision
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
@@ -267,6 +268,9 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                 ],
             ),
         )
+        checklist = enrolment_checklist_archival(enrolment=enrolment, unit_ids=unit_ids)
+        if checklist is not None:
+            archive.writestr("checklist.pdf", checklist)
         archive.writestr(
             "README.txt",
             "\n".join(
@@ -284,6 +288,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "decisions.csv   every decision of the tutor, oldest first per criterion",
                     "sign-offs.csv   unit sign-offs and the learner's acknowledgements",
                     "moderation.csv  internal and external moderators' decisions",
+                    "checklist.pdf   the learner unit achievement checklist, filled in (PDF/A-3b)",
                     "evidence/       the files, one folder per portfolio reference",
                     "",
                 ]

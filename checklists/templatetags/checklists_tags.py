@@ -29,6 +29,11 @@ def _links(*, enrolment=None, unit=None, qualification=None) -> list[tuple[str, 
         else:
             url = reverse("checklist_blank_unit", args=[unit.slug, layout])
         links.append((layout.label, url))
+    if enrolment is not None and unit is None:
+        # The merged print is not tagged: each unit's tagged PDF is offered beside it.
+        for layout in MENU_ORDER:
+            url = reverse("checklist_enrolment_units", args=[enrolment.pk, layout])
+            links.append((f"{layout.label}: one accessible (tagged) PDF per unit, ZIP", url))
     return links
 
 

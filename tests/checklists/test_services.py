@@ -1,17 +1,23 @@
 """Printing from the cache, and reading a portfolio with a fixed number of queries."""
 
 import datetime
+import io
+import os
+import time
+import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
 
-from checklists import services
+from checklists import services, tasks
 from checklists.data import TEMPLATE_VERSION, blank_for_qualification, filled_for_enrolment
 from checklists.enums import Layout
 from checklists.models import CachedChecklist
 from moderation import services as moderation_services
 from portfolios.selectors import get_enrolment_for_user
-from tests.checklists.helpers import add_evidence, enrol, make_unit
+from tests.checklists.helpers import add_evidence, enrol, make_unit, pdf_reader
 
 
 def fresh(enrolment, user):
@@ -86,11 +92,14 @@ def test_each_layout_and_unit_has_its_own_cache_entry(
     services.enrolment_checklist_print(
         enrolment=e, layout=Layout.ACHIEVEMENT, unit=catalogue.units[0]
     )
+    # Merged prints are kept whole; a single unit is served from the unit cache.
     assert sorted(CachedChecklist.objects.values_list("key", flat=True)) == [
-        f"enrolment:{e.pk}:achievement:a-100-0001",
         f"enrolment:{e.pk}:achievement:all",
         f"enrolment:{e.pk}:record:all",
     ]
+    _, files = default_storage.listdir(f"checklists/units/enrolment-{e.pk}")
+    assert len([name for name in files if name.endswith("-tagged.pdf")]) == 1
+    assert len([name for name in files if not name.endswith("-tagged.pdf")]) == 4
 
 
 def test_a_lost_cache_file_is_printed_again(portfolio, enrolment, centre_admin):
@@ -189,3 +198,138 @@ def test_reading_a_portfolio_costs_the_same_queries_for_1_or_30_units(
     large_rows = [r for u in large_doc.units for o in u.outcomes for r in o.rows]
     assert sum(len(r.evidence) for r in large_rows) == sum(range(2, 8))
     assert sum(r.is_met for r in large_rows) == 7
+
+
+# The unit cache ----------------------------------------------------------------------------------
+
+
+def unit_files(enrolment) -> set[str]:
+    try:
+        return set(default_storage.listdir(f"checklists/units/enrolment-{enrolment.pk}")[1])
+    except FileNotFoundError:
+        return set()
+
+
+def test_a_new_decision_prints_only_its_unit_again(
+    portfolio, enrolment, catalogue, named_people, centre_admin
+):
+    _, tutor = named_people
+    first = services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    before = unit_files(enrolment)
+    assert len(before) == 2
+
+    moderation_services.criteria_decide(
+        enrolment=enrolment,
+        by=tutor,
+        decided_on=datetime.date(2026, 3, 1),
+        requests=[
+            moderation_services.DecisionRequest(
+                criterion_id=catalogue.criteria(1)[0].pk, outcome="met"
+            )
+        ],
+    )
+    again = services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    after = unit_files(enrolment)
+    assert again.from_cache is False and again.pdf != first.pdf
+    # Unit A's PDF is reused as it was; only unit B, which holds the decision, is new.
+    assert len(after - before) == 1
+    assert before < after
+    document = filled_for_enrolment(fresh(enrolment, centre_admin), Layout.ACHIEVEMENT)
+    assert f"{document.unit_fingerprint(1)}.pdf" in after - before
+    assert f"{document.unit_fingerprint(0)}.pdf" in before
+
+
+def test_a_single_unit_is_served_tagged_from_the_unit_cache(
+    portfolio, enrolment, catalogue, centre_admin
+):
+    e = fresh(enrolment, centre_admin)
+    first = services.enrolment_checklist_print(
+        enrolment=e, layout=Layout.OUTCOME_RECORD, unit=catalogue.units[0]
+    )
+    again = services.enrolment_checklist_print(
+        enrolment=e, layout=Layout.OUTCOME_RECORD, unit=catalogue.units[0]
+    )
+    assert (first.from_cache, again.from_cache) == (False, True)
+    assert again.pdf == first.pdf
+    assert pdf_reader(first.pdf).trailer["/Root"]["/MarkInfo"] == {"/Marked": True}
+    assert [name.endswith("-tagged.pdf") for name in unit_files(enrolment)] == [True]
+
+
+def test_prune_deletes_unused_and_orphaned_cache_files(
+    portfolio, enrolment, catalogue, centre_admin, other_learner, named_people
+):
+    _, tutor = named_people
+    services.enrolment_checklist_print(
+        enrolment=fresh(enrolment, centre_admin), layout=Layout.ACHIEVEMENT
+    )
+    services.blank_checklist_print(layout=Layout.ACHIEVEMENT, unit=catalogue.units[0])
+    gone = enrol(catalogue, centre=enrolment.centre, learner=other_learner, tutor=tutor, by=tutor)
+    services.enrolment_checklist_print(
+        enrolment=fresh(gone, centre_admin), layout=Layout.ACHIEVEMENT, unit=catalogue.units[1]
+    )
+    old_name = sorted(unit_files(enrolment))[0]
+    old = time.time() - 40 * 86400
+    os.utime(
+        default_storage.path(f"checklists/units/enrolment-{enrolment.pk}/{old_name}"), (old, old)
+    )
+    gone_pk = gone.pk
+    type(gone).objects.filter(pk=gone_pk).delete()
+
+    report = services.checklist_cache_prune(days=30)
+
+    assert report == services.PruneReport(unit_files=2, merged=0)
+    assert len(unit_files(enrolment)) == 1 and old_name not in unit_files(enrolment)
+    assert default_storage.listdir(f"checklists/units/enrolment-{gone_pk}")[1] == []
+    assert len(default_storage.listdir("checklists/units/blank")[1]) == 1
+
+    CachedChecklist.objects.update(built_at=timezone.now() - datetime.timedelta(days=31))
+    name = CachedChecklist.objects.get().pdf.name
+    out = io.StringIO()
+    call_command("prune_checklist_cache", stdout=out)
+    assert out.getvalue() == "Deleted 0 cached unit PDFs and 1 merged prints.\n"
+    assert not CachedChecklist.objects.exists() and not default_storage.exists(name)
+
+
+def test_the_daily_prune_is_queued_once_and_queues_its_next_run(db, settings):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    out = io.StringIO()
+    call_command("prune_checklist_cache", "--schedule", stdout=out)
+    call_command("prune_checklist_cache", "--schedule", stdout=out)
+    assert out.getvalue() == "Daily prune queued.\nDaily prune already queued.\n"
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "checklists.tasks.prune_cache"
+    assert queued.status == TaskResultStatus.READY
+    tomorrow_3am = timezone.make_aware(
+        datetime.datetime.combine(
+            timezone.localdate() + datetime.timedelta(days=1), datetime.time(3, 0)
+        )
+    )
+    assert queued.run_after == tomorrow_3am
+
+    # The worker runs it: it prunes, then queues tomorrow's run.
+    queued.claim("test-worker")
+    tasks.prune_cache.call()
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1
+
+
+def test_the_eqa_bundle_carries_the_checklist_as_pdf_a(portfolio, enrolment, centre_admin):
+    from moderation.bundle import build_bundle
+
+    spool = build_bundle(enrolment, by=centre_admin)
+    archive = zipfile.ZipFile(spool)
+    pdf = archive.read("checklist.pdf")
+    reader = pdf_reader(pdf)
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3" pdfaid:conformance="B"' in xmp
+    assert len(reader.pages) == 2
+    assert (
+        "checklist.pdf   the learner unit achievement checklist"
+        in archive.read("README.txt").decode()
+    )

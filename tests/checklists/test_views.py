@@ -1,12 +1,15 @@
 """Who may print what: blank forms for anyone signed in, a portfolio's only for those who may
 open it (404 for anyone else, with data that could leak)."""
 
+import io
+import zipfile
+
 import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
 from checklists.enums import Layout
-from tests.checklists.helpers import enrol, pdf_text, squash
+from tests.checklists.helpers import enrol, pdf_reader, pdf_text, squash
 
 
 def enrolment_url(enrolment, layout=Layout.ACHIEVEMENT):
@@ -182,3 +185,56 @@ def test_portfolio_page_offers_the_print_buttons(client, portfolio, enrolment, c
     assert enrolment_url(enrolment) in page
     for unit in catalogue.units:
         assert enrolment_unit_url(enrolment, unit) in page
+
+
+# The tagged units beside the merged print, and the 000 form's option --------------------------
+
+
+def units_zip_url(enrolment, layout=Layout.ACHIEVEMENT):
+    return reverse("checklist_enrolment_units", args=[enrolment.pk, layout])
+
+
+def test_each_units_tagged_pdf_comes_in_one_zip(client, portfolio, enrolment, learner):
+    client.force_login(learner)
+    response = client.get(units_zip_url(enrolment))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="achievement-alice-archer-600-0001-1-units.zip"'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.namelist() == ["01-a-100-0001.pdf", "02-b-100-0002.pdf"]
+    for name in archive.namelist():
+        reader = pdf_reader(archive.read(name))
+        assert reader.trailer["/Root"]["/MarkInfo"] == {"/Marked": True}
+    assert "B/100/0002Keepdiaries" in pdf_text(archive.read("02-b-100-0002.pdf"))
+
+
+def test_the_units_zip_is_404_for_people_with_no_link(
+    client, portfolio, enrolment, other_learner, outsider
+):
+    url = units_zip_url(enrolment)
+    assert client.get(url)["Location"] == f"{reverse('login')}?next={url}"
+    for person in (other_learner, outsider):
+        client.force_login(person)
+        response = client.get(url)
+        assert response.status_code == 404
+        assert b"Welcome desk log" not in response.content
+
+
+def test_portfolio_page_offers_the_tagged_units(client, portfolio, enrolment, learner):
+    client.force_login(learner)
+    page = client.get(reverse("portfolio", args=[enrolment.pk])).content.decode()
+    for layout in Layout:
+        assert units_zip_url(enrolment, layout) in page
+    assert "one accessible (tagged) PDF per unit, ZIP" in page
+
+
+def test_the_unit_assessment_extras_are_an_option(client, learner, catalogue):
+    client.force_login(learner)
+    url = reverse("checklist_blank_unit", args=[catalogue.units[0].slug, "assessment"])
+    plain = assert_pdf(client.get(url))
+    extras = assert_pdf(client.get(f"{url}?extras=1"))
+    assert "Portfolioreference" not in plain and "Name:Signature:" not in plain
+    assert "Portfolioreference" in extras
+    assert "LearnerCommentName:Signature:Date:" in extras

@@ -69,7 +69,7 @@ def test_admin_prints_a_cohort_and_downloads_it(
     with open(download.path(), "rb") as file:
         text = pdf_text(file.read())
     assert "AliceArcher" in text and "DoraDunn" in text
-    assert "E001Welcomedesklog" in text
+    assert "WelcomedesklogE001" in text
 
 
 def test_progress_shows_in_the_page_while_the_worker_prints(
