@@ -7,7 +7,7 @@ import logging
 import os
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
@@ -166,7 +166,6 @@ def checklist_print(
     cost more than the merge), and the merged file is kept too, so that an unchanged print
     costs one read.
     """
-    cache_prune_schedule()
     title = document.title
     owner = _owner(enrolment)
     if len(document.units) == 1:
@@ -267,10 +266,11 @@ def cohort_filename(cohort_print: CohortPrint) -> str:
     )
 
 
-def cohort_print_start(
+def cohort_print_create(
     *, centre: Centre, qualification: Qualification, layout: Layout, by: User
 ) -> CohortPrint:
-    """Queue the printing of every learner of the qualification at the centre into one PDF."""
+    """The request to print every learner of the qualification at the centre into one PDF;
+    `tasks.cohort_print_start` queues it for the worker."""
     if not permissions.can_print_cohort(by, centre):
         raise ValidationError("Only the centre's admins print a whole cohort.")
     total = selectors.cohort_enrolments(centre, qualification).count()
@@ -283,13 +283,6 @@ def cohort_print_start(
         cohort_print.full_clean()
         cohort_print.save()
 
-    from checklists.tasks import print_cohort
-
-    # Queued once the row is saved, so the worker always finds it. A backend that runs tasks
-    # at once (tests) has printed the whole cohort by the time this returns.
-    result = print_cohort.enqueue(cohort_print.pk)
-    CohortPrint.objects.filter(pk=cohort_print.pk).update(task_id=str(result.id))
-    cohort_print.refresh_from_db()
     return cohort_print
 
 
@@ -425,45 +418,3 @@ def checklist_cache_prune(*, days: int = CACHE_DAYS, now: datetime | None = None
         default_storage.delete(cached.pdf.name)
     CachedChecklist.objects.filter(pk__in=[c.pk for c in stale]).delete()
     return PruneReport(unit_files=unit_files, merged=len(stale))
-
-
-_prune_checked_on = None
-
-
-def cache_prune_schedule(*, force: bool = False, check_queue: bool = False) -> bool:
-    """Make sure the daily prune is queued in the task worker; True if it queued it now.
-
-    Every print calls this; it looks at the queue at most once a day per process (or always
-    with `check_queue`). The prune task queues its own next run (`force`), so this only starts
-    the chain: on a new database, or after the queue was cleared. Backends that cannot defer
-    a task (the immediate one of the tests) have no daily run.
-    """
-    global _prune_checked_on
-    today = timezone.localdate()
-    if not (force or check_queue) and _prune_checked_on == today:
-        return False
-    _prune_checked_on = today
-
-    from django_tasks import default_task_backend
-
-    from checklists.tasks import prune_cache
-
-    if not default_task_backend.supports_defer:
-        return False
-    if not force and _prune_is_queued(prune_cache):
-        return False
-    run_after = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(3, 0)))
-    prune_cache.using(run_after=run_after).enqueue()
-    return True
-
-
-def _prune_is_queued(prune_cache) -> bool:
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:
-        return False
-    from django_tasks import TaskResultStatus
-
-    return DBTaskResult.objects.filter(
-        task_path=prune_cache.module_path, status=TaskResultStatus.READY
-    ).exists()

@@ -17,6 +17,8 @@ class LayoutConverter:
 register_converter(LayoutConverter, "layout")
 
 urlpatterns = [
+    # The EQA bundle: the portfolio's files, indexes and record, and the filled checklist.
+    path("portfolios/<int:pk>/eqa-bundle.zip", views.eqa_bundle, name="eqa_bundle"),
     path(
         "blank/units/<slug:slug>/<layout:layout>.pdf",
         views.blank_unit_checklist,

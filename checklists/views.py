@@ -13,8 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import get_centre_for_user
-from checklists import permissions, selectors, services
+from checklists import permissions, selectors, services, tasks
+from checklists.bundle import build_bundle, bundle_filename
 from checklists.forms import CohortPrintForm
+from moderation import access as moderation_access
+from portfolios import permissions as portfolio_permissions
 from portfolios.selectors import get_enrolment_for_user
 from qualifications.models import Qualification, Unit
 
@@ -105,7 +108,7 @@ def cohort_print_list(request, centre_pk):
     form = CohortPrintForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
         try:
-            cohort_print = services.cohort_print_start(
+            cohort_print = tasks.cohort_print_start(
                 centre=centre,
                 qualification=form.cleaned_data["qualification"],
                 layout=form.cleaned_data["layout"],
@@ -148,3 +151,25 @@ def cohort_print_download(request, pk):
         filename=services.cohort_filename(cohort_print),
         content_type="application/pdf",
     )
+
+
+# ---------------------------------------------------------------- the EQA bundle
+
+
+@require_GET
+@never_cache
+@login_required
+def eqa_bundle(request, pk):
+    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk, action="bundle")
+    spool = build_bundle(
+        enrolment,
+        by=request.user,
+        unit_ids=portfolio_permissions.granted_unit_ids(request.user, enrolment),
+    )
+    response = FileResponse(
+        spool,
+        as_attachment=True,
+        filename=bundle_filename(enrolment),
+        content_type="application/zip",
+    )
+    return response

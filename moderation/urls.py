@@ -19,7 +19,6 @@ urlpatterns = [
     # The record of one portfolio
     path(enrolment, views.enrolment_record, name="enrolment_record"),
     path(enrolment + "audit/", views.enrolment_audit, name="enrolment_audit"),
-    path(enrolment + "bundle/", views.eqa_bundle, name="eqa_bundle"),
     path(
         enrolment + "criteria/<int:criterion_pk>/",
         views.criterion_detail,

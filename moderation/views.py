@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,6 @@ from moderation import dashboards as moderation_dashboards
 from moderation import permissions, services
 from moderation import plans as moderation_plans
 from moderation import record as moderation_record
-from moderation.bundle import build_bundle, bundle_filename
 from moderation.enums import SampleOutcome
 from moderation.forms import (
     AcknowledgeForm,
@@ -304,25 +302,6 @@ def sample_decide(request, pk, unit_pk, kind):
         {"unit": unit, "kind": kind, "form": form, "SampleOutcome": SampleOutcome, **page.context()}
     )
     return render(request, "moderation/sample_decide.html", context, status=_status(form))
-
-
-@require_GET
-@never_cache
-@login_required
-def eqa_bundle(request, pk):
-    enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk, action="bundle")
-    spool = build_bundle(
-        enrolment,
-        by=request.user,
-        unit_ids=portfolio_permissions.granted_unit_ids(request.user, enrolment),
-    )
-    response = FileResponse(
-        spool,
-        as_attachment=True,
-        filename=bundle_filename(enrolment),
-        content_type="application/zip",
-    )
-    return response
 
 
 def _centre_for_iqa(request, centre_pk):

@@ -450,7 +450,7 @@ MATRIX: dict[str, dict[str, Access]] = {
             post=linked(("owner", "tutor", "iqa", "admin"), linked_to=RECORD_VIEWERS),
         )
     },
-    "moderation:eqa_bundle": {
+    "eqa_bundle": {
         "": Access(
             kwargs=enrolment,
             get=linked(("iqa", "eqa", "eqa_unit", "admin"), linked_to=RECORD_VIEWERS),

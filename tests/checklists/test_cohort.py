@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from checklists import services
+from checklists import tasks
 from checklists.enums import CohortPrintStatus, Layout
 from checklists.models import CohortPrint
 from portfolios.enums import EnrolmentStatus
@@ -78,7 +78,7 @@ def test_admin_starts_a_cohort_print_and_downloads_one_merged_pdf(
 def test_withdrawn_learners_are_left_out(client, cohort, centre, catalogue, centre_admin):
     dora = cohort[1]
     type(dora).objects.filter(pk=dora.pk).update(status=EnrolmentStatus.WITHDRAWN)
-    cohort_print = services.cohort_print_start(
+    cohort_print = tasks.cohort_print_start(
         centre=centre,
         qualification=catalogue.qualification,
         layout=Layout.ACHIEVEMENT,
@@ -138,7 +138,7 @@ def test_a_qualification_with_no_learners_here_cannot_be_chosen(
 def test_another_centres_admin_cannot_print_or_see_this_cohort(
     client, cohort, centre, catalogue, centre_admin, outsider
 ):
-    cohort_print = services.cohort_print_start(
+    cohort_print = tasks.cohort_print_start(
         centre=centre,
         qualification=catalogue.qualification,
         layout=Layout.ACHIEVEMENT,
@@ -158,7 +158,7 @@ def test_another_centres_admin_cannot_print_or_see_this_cohort(
 def test_other_roles_at_the_centre_are_refused(
     client, request, cohort, centre, catalogue, centre_admin, role
 ):
-    cohort_print = services.cohort_print_start(
+    cohort_print = tasks.cohort_print_start(
         centre=centre,
         qualification=catalogue.qualification,
         layout=Layout.ACHIEVEMENT,
@@ -174,7 +174,7 @@ def test_other_roles_at_the_centre_are_refused(
 
 
 def test_anonymous_is_sent_to_sign_in(client, cohort, centre, catalogue, centre_admin):
-    cohort_print = services.cohort_print_start(
+    cohort_print = tasks.cohort_print_start(
         centre=centre,
         qualification=catalogue.qualification,
         layout=Layout.ACHIEVEMENT,

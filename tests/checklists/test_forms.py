@@ -219,7 +219,7 @@ def test_archival_copy_is_pdf_a(catalogue, tmp_path):
 def test_every_filled_and_cohort_pdf_passes_qpdf(
     portfolio, enrolment, catalogue, centre, centre_admin, tmp_path
 ):
-    from checklists import services
+    from checklists import services, tasks
     from portfolios.selectors import get_enrolment_for_user
 
     mine = get_enrolment_for_user(centre_admin, enrolment.pk)
@@ -233,7 +233,7 @@ def test_every_filled_and_cohort_pdf_passes_qpdf(
         qpdf_check(single, tmp_path)
         assert pdfinfo(single, tmp_path)["Tagged"] == "yes"
 
-    cohort_print = services.cohort_print_start(
+    cohort_print = tasks.cohort_print_start(
         centre=centre,
         qualification=catalogue.qualification,
         layout=Layout.ACHIEVEMENT,

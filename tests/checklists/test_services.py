@@ -320,7 +320,7 @@ def test_the_daily_prune_is_queued_once_and_queues_its_next_run(db, settings):
 
 
 def test_the_eqa_bundle_carries_the_checklist_as_pdf_a(portfolio, enrolment, centre_admin):
-    from moderation.bundle import build_bundle
+    from checklists.bundle import build_bundle
 
     spool = build_bundle(enrolment, by=centre_admin)
     archive = zipfile.ZipFile(spool)

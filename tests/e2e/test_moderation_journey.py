@@ -205,5 +205,5 @@ def test_admin_grants_external_moderator_who_reviews_and_downloads(
     page.get_by_role("link", name="EQA access").click()
     page.get_by_role("link", name=str(external_moderator)).click()
     expect(page.get_by_test_id("access-log")).to_contain_text("unit_record")
-    expect(page.get_by_test_id("access-log")).to_contain_text("eqa_bundle")
+    expect(page.get_by_test_id("access-log")).to_contain_text("eqa-bundle")
     assert verify_chain().ok

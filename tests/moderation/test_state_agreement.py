@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 
 from accounts.enums import Role
 from centres.selectors import progress_rows
+from checklists.bundle import build_bundle
 from checklists.data import filled_for_enrolment
 from checklists.enums import Layout
 from moderation import dashboards, record
-from moderation.bundle import build_bundle
 from moderation.enums import SampleOutcome
 from portfolios import services as portfolio_services
 from portfolios.enums import CriterionStatus, DecisionOutcome

@@ -89,7 +89,7 @@ def url(name, w):
         "enrolment_audit": reverse("moderation:enrolment_audit", args=[e]),
         "sample_internal": reverse("moderation:sample_decide", args=[e, u, "internal"]),
         "sample_external": reverse("moderation:sample_decide", args=[e, u, "external"]),
-        "eqa_bundle": reverse("moderation:eqa_bundle", args=[e]),
+        "eqa_bundle": reverse("eqa_bundle", args=[e]),
         "plan_list": reverse("moderation:plan_list", args=[w["centre"].pk]),
         "plan_create": reverse("moderation:plan_create", args=[w["centre"].pk]),
         "plan_detail": reverse("moderation:plan_detail", args=[w["plan"].pk]),

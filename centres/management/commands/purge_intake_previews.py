@@ -6,6 +6,7 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 
 from centres.models import IntakeUpload
+from centres.tasks import intake_purge_schedule
 
 
 class Command(BaseCommand):
@@ -30,8 +31,6 @@ class Command(BaseCommand):
         deleted, _ = stale.delete()
         self.stdout.write(f"Deleted {deleted} intake preview(s) older than {days} day(s).")
         if schedule:
-            from centres.tasks import intake_purge_schedule
-
             if intake_purge_schedule():
                 self.stdout.write("The daily run is queued.")
             elif default_task_backend.supports_defer:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from checklists import services
+from checklists import services, tasks
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, schedule, **options):
         if schedule:
-            queued = services.cache_prune_schedule(force=False, check_queue=True)
+            queued = tasks.cache_prune_schedule()
             self.stdout.write("Daily prune queued." if queued else "Daily prune already queued.")
             return
         report = services.checklist_cache_prune(days=days)
