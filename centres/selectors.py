@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Membership, User
+from centres.models import IntakeUpload
 from centres.reporting import (
     PROGRESS_BUCKETS,
     WAITING_BUCKETS,
@@ -334,3 +335,8 @@ def person_page(centre, person) -> dict:
         "tutoring": Enrolment.objects.filter(centre=centre, tutor=person).count(),
         "is_active_here": any(m.is_active for m in person.roles_here),
     }
+
+
+def recent_intakes(centre, *, count: int = 5) -> list:
+    """The centre's last imported class lists."""
+    return list(IntakeUpload.objects.filter(centre=centre, imported_at__isnull=False)[:count])

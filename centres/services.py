@@ -21,7 +21,15 @@ from accounts.enums import Role
 from accounts.models import Centre, Invitation, Membership, User
 from audit.chain import audit_record
 from audit.enums import AuditAction
-from centres.intake import IntakeRow, parse_date, row_problems, split_names, split_units, text
+from centres.intake import (
+    IntakeRow,
+    parse_date,
+    read_rows,
+    row_problems,
+    split_names,
+    split_units,
+    text,
+)
 from centres.models import IntakeUpload
 from portfolios.models import Enrolment, EnrolmentUnit
 from portfolios.rules import check_unit_choice
@@ -406,6 +414,17 @@ def intake_import(
                 )
             )
     return outcome
+
+
+def intake_preview(*, centre: Centre, file_name: str, content: bytes, by: User):
+    """Keep an uploaded class list (for `INTAKE_PREVIEW_DAYS` at most, unless imported) and try
+    every row in a dry run: (the upload, what importing it would change). Raises
+    IntakeFileError, keeping nothing, when the file cannot be read."""
+    rows = read_rows(file_name, content)
+    upload = IntakeUpload.objects.create(
+        centre=centre, file_name=file_name[:255], content=content, uploaded_by=by
+    )
+    return upload, intake_import(upload=upload, rows=rows, by=by, commit=False)
 
 
 # ---------------------------------------------------------------- accepting an invitation

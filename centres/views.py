@@ -18,7 +18,7 @@ from centres.exports import progress_export as progress_export_file
 from centres.forms import IntakeUploadForm
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
-from centres.services import intake_import, invitation_accept
+from centres.services import intake_import, intake_preview, invitation_accept
 
 
 @login_required
@@ -28,29 +28,19 @@ def intake_upload(request, pk):
     form = IntakeUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            rows = read_rows(upload.name, content)
+            stored, result = intake_preview(
+                centre=centre, file_name=upload.name, content=upload.read(), by=request.user
+            )
         except IntakeFileError as error:
             form.add_error("file", str(error))
         else:
-            stored = IntakeUpload.objects.create(
-                centre=centre,
-                file_name=upload.name[:255],
-                content=content,
-                uploaded_by=request.user,
-            )
-            result = intake_import(upload=stored, rows=rows, by=request.user, commit=False)
-            return render(
-                request,
-                "centres/intake_preview.html",
-                {"centre": centre, "upload": stored, "result": result},
-            )
-    recent = IntakeUpload.objects.filter(centre=centre, imported_at__isnull=False)[:5]
+            context = {"centre": centre, "upload": stored, "result": result}
+            return render(request, "centres/intake_preview.html", context)
     return render(
         request,
         "centres/intake_upload.html",
-        {"centre": centre, "form": form, "recent": recent},
+        {"centre": centre, "form": form, "recent": selectors.recent_intakes(centre)},
         status=400 if form.errors else 200,
     )
 

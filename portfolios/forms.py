@@ -113,6 +113,15 @@ class _EnrolmentFields(_Form):
             self.add_error("units", "A short-course enrolment is on exactly one unit.")
         return data
 
+    def service_kwargs(self) -> dict:
+        """For `services.enrolment_create` / `enrolment_update`."""
+        data = self.cleaned_data
+        kwargs = {
+            name: data[name]
+            for name in ("tutor", "registration_number", "start_date", "planned_end_date")
+        }
+        return kwargs | {"units": list(data["units"])}
+
     def unit_groups(self):
         """The unit checkboxes grouped as the qualification's rules of combination group them."""
         if self.qualification is None:
@@ -151,6 +160,12 @@ class EnrolmentForm(_EnrolmentFields):
                 )
             )
 
+    def service_kwargs(self) -> dict:
+        return super().service_kwargs() | {
+            "learner": self.cleaned_data["learner"],
+            "qualification": self.qualification,
+        }
+
 
 class EnrolmentEditForm(_EnrolmentFields):
     status = forms.ChoiceField(choices=EnrolmentStatus.choices)
@@ -158,6 +173,31 @@ class EnrolmentEditForm(_EnrolmentFields):
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
+
+    @classmethod
+    def for_enrolment(cls, data, *, enrolment, units, withdrawn_units, busy_unit_ids):
+        """The form filled from the enrolment; `units` are the ones it takes now."""
+        initial = {
+            "tutor": enrolment.tutor_id,
+            "registration_number": enrolment.registration_number,
+            "start_date": enrolment.start_date,
+            "planned_end_date": enrolment.planned_end_date,
+            "status": enrolment.status,
+            "units": [u.pk for u in units],
+        }
+        return cls(
+            data,
+            enrolment=enrolment,
+            initial=initial,
+            centre=enrolment.centre,
+            qualification=enrolment.qualification,
+            unit=None if enrolment.qualification_id else units[0],
+            withdrawn_units=withdrawn_units,
+            busy_unit_ids=busy_unit_ids,
+        )
+
+    def service_kwargs(self) -> dict:
+        return super().service_kwargs() | {"status": self.cleaned_data["status"]}
 
     def clean(self):
         # A unit holding work is withdrawn with a reason, never unticked. The units are read

@@ -80,6 +80,15 @@ def enrolment_list(request, centre_pk):
     )
 
 
+def _saved_enrolment(request, form, change, done):
+    """Save through `change`; on success also say which rules of combination could not be
+    checked."""
+    response = formflow.apply(request, form, change, done=done, then=lambda e: e.get_absolute_url())
+    for note in form.combination_notes if response else ():
+        messages.warning(request, note)
+    return response
+
+
 @login_required
 def enrolment_create(request, centre_pk):
     centre = get_centre_for_user(request.user, centre_pk, manage=True)
@@ -88,98 +97,45 @@ def enrolment_create(request, centre_pk):
         return render(
             request, "portfolios/enrolment_programme.html", {"centre": centre, "form": programme}
         )
-    qualification = programme.cleaned_data["qualification"]
-    unit = programme.cleaned_data["unit"]
+    qualification, unit = programme.cleaned_data["qualification"], programme.cleaned_data["unit"]
     form = EnrolmentForm(_posted(request), centre=centre, qualification=qualification, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            enrolment = services.enrolment_create(
-                centre=centre,
-                learner=data["learner"],
-                tutor=data["tutor"],
-                qualification=qualification,
-                units=list(data["units"]),
-                registration_number=data["registration_number"],
-                start_date=data["start_date"],
-                planned_end_date=data["planned_end_date"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            formflow.errors_to_form(form, exc)
-        else:
-            messages.success(request, f"{enrolment.learner} is enrolled.")
-            for note in form.combination_notes:
-                messages.warning(request, note)
-            return redirect(enrolment)
-    return render(
+    response = formflow.posted(request, form) and _saved_enrolment(
         request,
-        "portfolios/enrolment_form.html",
-        {
-            "centre": centre,
-            "form": form,
-            "qualification": qualification,
-            "short_course_unit": unit,
-            "creating": True,
-        },
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.enrolment_create(centre=centre, by=request.user, **form.service_kwargs()),
+        done=lambda enrolment: f"{enrolment.learner} is enrolled.",
+    )
+    context = {"centre": centre, "form": form, "qualification": qualification}
+    context.update({"short_course_unit": unit, "creating": True})
+    return response or render(
+        request, "portfolios/enrolment_form.html", context, status=formflow.form_status(form)
     )
 
 
 @login_required
 def enrolment_update(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="manage")
-    initial = {
-        "tutor": enrolment.tutor_id,
-        "registration_number": enrolment.registration_number,
-        "start_date": enrolment.start_date,
-        "planned_end_date": enrolment.planned_end_date,
-        "status": enrolment.status,
-    }
     units = selectors.enrolment_units(enrolment)
-    initial["units"] = [u.pk for u in units]
-    form = EnrolmentEditForm(
+    form = EnrolmentEditForm.for_enrolment(
         _posted(request),
         enrolment=enrolment,
-        initial=initial,
-        centre=enrolment.centre,
-        qualification=enrolment.qualification,
-        unit=None if enrolment.qualification_id else units[0],
+        units=units,
         withdrawn_units=[row.unit for row in selectors.withdrawn_units(enrolment)],
         busy_unit_ids=units_holding_work(enrolment),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.enrolment_update(
-                enrolment=enrolment,
-                tutor=data["tutor"],
-                units=list(data["units"]),
-                registration_number=data["registration_number"],
-                start_date=data["start_date"],
-                planned_end_date=data["planned_end_date"],
-                status=data["status"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            formflow.errors_to_form(form, exc)
-        else:
-            messages.success(request, "The enrolment is updated.")
-            for note in form.combination_notes:
-                messages.warning(request, note)
-            return redirect(enrolment)
-    return render(
+    response = formflow.posted(request, form) and _saved_enrolment(
         request,
-        "portfolios/enrolment_form.html",
-        {
-            "centre": enrolment.centre,
-            "enrolment": enrolment,
-            "form": form,
-            "qualification": enrolment.qualification,
-            "short_course_unit": None if enrolment.qualification_id else units[0],
-            "creating": False,
-        },
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.enrolment_update(
+            enrolment=enrolment, by=request.user, **form.service_kwargs()
+        ),
+        done=lambda _: "The enrolment is updated.",
+    )
+    context = {"centre": enrolment.centre, "enrolment": enrolment, "form": form}
+    context.update({"qualification": enrolment.qualification, "creating": False})
+    context["short_course_unit"] = None if enrolment.qualification_id else units[0]
+    return response or render(
+        request, "portfolios/enrolment_form.html", context, status=formflow.form_status(form)
     )
 
 
