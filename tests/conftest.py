@@ -11,6 +11,13 @@ from tests.factories import PASSWORD, CentreFactory, MembershipFactory, UserFact
 SEEDS_DIR = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production's hasher costs a quarter of a second a password by design; the tests make
+    hundreds of people. Signing in and e-signatures work the same with this one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def password():
     return PASSWORD

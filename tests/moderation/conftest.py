@@ -31,12 +31,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Signing checks the password again; the default hasher would make every test slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -18,12 +18,6 @@ from tests.portfolios.helpers import make_unit, minimal_pdf, upload
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # These tests sign people in with force_login; a slow hash only costs time here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def evidence_methods(db):
     """The standard methods a data migration adds; browser tests elsewhere flush the tables."""
     for position, (slug, name) in enumerate(STANDARD_EVIDENCE_METHODS):
