@@ -241,3 +241,20 @@ def test_keyed_chain_cannot_be_recomputed_without_the_key(enrolment, evidence, t
             "Entry #9 was changed: its content no longer matches its hash."
         )
     assert verify_chain().problem == "Entry #9 is keyed: set AUDIT_KEY to check the chain."
+
+
+def test_unit_removed_in_the_database_is_named(chain, catalogue):
+    from portfolios.models import EnrolmentUnit
+
+    link = EnrolmentUnit.objects.get(unit=catalogue.unit_b)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_table(EnrolmentUnit)} WHERE id = %s",  # noqa: S608 (a table name of ours)
+            [link.pk],
+        )
+    report = verify_chain()
+    assert not report.ok
+    assert [f.problem for f in report.findings] == [
+        f"enrolment unit {link.pk} was removed without an entry (last: #{report.seq})."
+    ]
+    assert report.seq == AuditEntry.objects.get(object_id=link.pk, action="unit_added").seq
