@@ -600,6 +600,13 @@ MATRIX: dict[str, dict[str, Access]] = {
             post=everyone(METHOD),
         )
     },
+    "checklist_enrolment_units": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.enrolment.pk, "layout": "record"},
+            get=PORTFOLIO_PAGE,
+            post=everyone(METHOD),
+        )
+    },
     "checklist_enrolment_unit": {
         "": Access(
             kwargs=lambda s: {"pk": s.enrolment.pk, "slug": s.unit_a.slug, "layout": "record"},

@@ -786,7 +786,7 @@ def test_extract_text_reads_pdf_text():
         ("spec.txt", bytes(range(256)) * 40, "does not look like text"),
         ("spec.txt", b"%PDF-1.4 ...", "this is a PDF file, not plain text"),
         ("spec.docx", b"plain words", "this is not a Word .docx document"),
-        ("spec.docx", b"PK\x03\x04broken zip", "damaged or not a .docx"),
+        ("spec.docx", b"PK\x03\x04broken zip", "damaged or not a Word or Excel file"),
         ("spec.pdf", b"PK\x03\x04", "not a PDF"),
         ("spec.pdf", b"%PDF-1.4 broken", "the PDF is damaged"),
     ],
