@@ -132,14 +132,18 @@ def test_tutor_signs_moderator_refers_tutor_fixes_moderator_agrees(
         .values_list("action", flat=True)
     )
     assert actions == [
+        "evidence_created",
+        "evidence_submitted",
         "decision",
         "decision",
         "decision",
         "sign_off",
         "sample",
+        "unit_reopened",
         "referral",
         "decision",
         "sign_off",
+        "reopening_closed",
         "sample_decision",
     ]
     assert verify_chain().ok
@@ -204,6 +208,7 @@ def test_admin_grants_external_moderator_who_reviews_and_downloads(
     sign_in("carol", password)
     page.get_by_role("link", name="EQA access").click()
     page.get_by_role("link", name=str(external_moderator)).click()
-    expect(page.get_by_test_id("access-log")).to_contain_text("unit_record")
+    expect(page.get_by_test_id("access-log")).to_contain_text("assessment record")
+    expect(page.get_by_test_id("access-log")).to_contain_text("/units/")
     expect(page.get_by_test_id("access-log")).to_contain_text("eqa-bundle")
     assert verify_chain().ok
