@@ -123,6 +123,20 @@ def _heading_meta(lines: list[Line], meta: Metadata) -> None:
             return
 
 
+def meta_from_heading(doc: Doc, heading: re.Pattern, *, scheme: str, number_as: str) -> Metadata:
+    """The document's metadata, with the title and the awarding body's unit number (kept as
+    the code `number_as`) taken from the first line `heading` matches (groups `title`, `n`)."""
+    meta = read_metadata(doc.lines, scheme=scheme)
+    for line in doc.lines:
+        match = heading.match(line.text)
+        if match:
+            meta.title = meta.title or match["title"].strip()
+            meta.other_codes.setdefault(number_as, match["n"])
+            meta.lines.add(line.number)
+            break
+    return meta
+
+
 def read_simple(doc: Doc, rules: Rules, *, scheme: str = "", meta: Metadata | None = None) -> Read:
     """Labelled metadata anywhere, then the numbered hierarchy under ``rules``; one unit per
     unit heading when the document has several."""

@@ -10,11 +10,11 @@ from qualifications.importer.families.base import (
     Read,
     Score,
     cue,
+    meta_from_heading,
     read_simple,
     score_cues,
 )
 from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON, UNIT_CONTENT
-from qualifications.importer.metadata import read_metadata
 
 NAME = "btec_unit"
 PLAIN = "a BTEC-style unit with unit content"
@@ -49,12 +49,5 @@ def score(doc: Doc) -> Score:
 
 
 def read(doc: Doc) -> Read:
-    meta = read_metadata(doc.lines, scheme="Pearson unit")
-    for line in doc.lines:
-        match = _UNIT_HEADING.match(line.text)
-        if match:
-            meta.title = meta.title or match["title"].strip()
-            meta.other_codes.setdefault("Unit number", match["n"])
-            meta.lines.add(line.number)
-            break
+    meta = meta_from_heading(doc, _UNIT_HEADING, scheme="Pearson unit", number_as="Unit number")
     return read_simple(doc, RULES, meta=meta)

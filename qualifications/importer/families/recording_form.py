@@ -11,11 +11,11 @@ from qualifications.importer.families.base import (
     Read,
     Score,
     cue,
+    meta_from_heading,
     read_simple,
     score_cues,
 )
 from qualifications.importer.families.sections import CRITERIA_OFF, CRITERIA_ON
-from qualifications.importer.metadata import read_metadata
 
 NAME = "recording_form"
 PLAIN = "an N/SVQ unit recording form"
@@ -53,12 +53,7 @@ def score(doc: Doc) -> Score:
 
 
 def read(doc: Doc) -> Read:
-    meta = read_metadata(doc.lines, scheme="City & Guilds unit")
-    for line in doc.lines:
-        match = _UNIT_HEADING.match(line.text)
-        if match:
-            meta.title = meta.title or match["title"].strip()
-            meta.other_codes.setdefault("City & Guilds unit", match["n"])
-            meta.lines.add(line.number)
-            break
+    meta = meta_from_heading(
+        doc, _UNIT_HEADING, scheme="City & Guilds unit", number_as="City & Guilds unit"
+    )
     return read_simple(doc, RULES, meta=meta)
