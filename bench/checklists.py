@@ -305,7 +305,7 @@ def main() -> None:
         from checklists.models import CohortPrint
         from checklists.pdf import render_checklist_archival, render_units
         from moderation import services as moderation_services
-        from moderation.models import CriterionDecision
+        from portfolios.models import CriterionDecision
         from portfolios.selectors import get_enrolment_for_user
         from qualifications.models import Qualification, Unit
 
