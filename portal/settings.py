@@ -169,6 +169,8 @@ ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
 # this many days after upload by `manage.py purge_intake_previews`, which the task worker runs
 # daily (centres/tasks.py).
 INTAKE_PREVIEW_DAYS = env.int("INTAKE_PREVIEW_DAYS", default=7)
+# How long a centre's invitation to an account from elsewhere stays open.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
