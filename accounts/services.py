@@ -30,7 +30,7 @@ from audit.enums import AuditAction
 
 
 def invitation_days() -> int:
-    return int(getattr(settings, "INVITATION_DAYS", 30))
+    return settings.INVITATION_DAYS
 
 
 def _username_for(email: str) -> str:
