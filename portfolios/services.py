@@ -205,7 +205,9 @@ def enrolment_update(
     `enrolment_unit_withdraw`)."""
     with transaction.atomic():
         enrolment = (
-            Enrolment.objects.select_for_update()
+            # Only the enrolment's row is locked: PostgreSQL refuses to lock the nullable side
+            # of the join to the qualification (a short course has none).
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("centre", "learner", "qualification")
             .get(pk=enrolment.pk)
         )

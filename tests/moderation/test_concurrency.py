@@ -141,9 +141,9 @@ def test_audit_writers_never_fork_the_chain(enrolment, evidence, tutor, catalogu
     for t in threads:
         t.join(timeout=30)
     assert all(isinstance(v, list) for v in results.values()), results
-    # #1 to #6: the people's roles, the enrolment and its two units; then the four
-    # decisions, one after another.
+    # #1 to #8: the people's roles, the enrolment and its two units, the evidence added and
+    # submitted; then the four decisions, one after another.
     assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(
-        range(1, 11)
+        range(1, 13)
     )
     assert verify_chain().ok
