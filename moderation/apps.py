@@ -12,3 +12,4 @@ class ModerationConfig(AppConfig):
         # Moderators' samples and decisions are record: see portfolios.apps.
         for model in (models.Sample, models.SampleDecision):
             register(model)
+        register(models.SamplingPlan, exclude=("updated_at",))

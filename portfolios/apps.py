@@ -26,4 +26,7 @@ class PortfoliosConfig(AppConfig):
         # services, each with its entry. The reference counter and the creation time are
         # bookkeeping. A unit that held no work may be taken off (its entry says so).
         register(models.Enrolment, exclude=("last_evidence_number", "created_at"))
+        # An external moderator's grant: its period edited in the database (to stretch the
+        # access) no longer matches the entry written when it was granted or ended.
+        register(models.EqaGrant)
         register(models.EnrolmentUnit)

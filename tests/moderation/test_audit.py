@@ -258,3 +258,37 @@ def test_unit_removed_in_the_database_is_named(chain, catalogue):
         f"enrolment unit {link.pk} was removed without an entry (last: #{report.seq})."
     ]
     assert report.seq == AuditEntry.objects.get(object_id=link.pk, action="unit_added").seq
+
+
+def test_grant_stretched_in_the_database_is_named(enrolment, centre, centre_admin):
+    import datetime
+
+    from django.utils import timezone
+
+    from moderation import services
+    from portfolios.models import EqaGrant
+    from tests.factories import MembershipFactory, UserFactory
+
+    eqa = UserFactory(username="erin")
+    MembershipFactory(user=eqa, centre=centre, role="eqa")
+    now = timezone.now()
+    grant = services.grant_create(
+        centre=centre,
+        by=centre_admin,
+        moderator=eqa,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(days=7),
+        enrolments=[enrolment],
+        units=[],
+    )
+    assert verify_chain().ok
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(EqaGrant)} SET ends_at = %s WHERE id = %s",  # noqa: S608 (a table name of ours)
+            [now + datetime.timedelta(days=365), grant.pk],
+        )
+    entry = AuditEntry.objects.get(action=AuditAction.GRANT)
+    assert [f.problem for f in verify_chain().findings] == [
+        f"external moderator's access {grant.pk} was changed outside the product: it no "
+        f"longer matches entry #{entry.seq}."
+    ]
