@@ -33,8 +33,14 @@ def other_centre(db):
     return CentreFactory(name="Beta Training", centre_number="B0002")
 
 
+def _person(username):
+    """Names no random name can share, so "must not show" checks cannot pass or fail by luck."""
+    name = username.capitalize()
+    return UserFactory(username=username, first_name=name, last_name=f"{name}field")
+
+
 def _member(username, centre, role):
-    user = UserFactory(username=username)
+    user = _person(username)
     MembershipFactory(user=user, centre=centre, role=role)
     return user
 
@@ -67,7 +73,7 @@ def centre_admin(centre):
 @pytest.fixture
 def outsider(other_centre):
     """Charlie holds every role, but only at centre B."""
-    user = UserFactory(username="charlie")
+    user = _person("charlie")
     for role in Role:
         MembershipFactory(user=user, centre=other_centre, role=role)
     return user
