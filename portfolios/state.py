@@ -104,15 +104,9 @@ def _open_reopening_links(model, field: str):
     """The open reopenings pointing at the outer row through `field` of `model`'s relation."""
     related = model._meta.get_field(field).related_model
     target = model._meta.get_field(field).field.name
-    return related.objects.filter(**{target: OuterRef("pk")}).filter(
-        _open_reopening_q(related, target)
-    )
-
-
-def _open_reopening_q(related, target) -> Q:
     # A ReopenedCriterion reaches its reopening by `reopening`; a Reopening is itself one.
     prefix = "" if related._meta.model_name == "reopening" else "reopening__"
-    return Q(**{f"{prefix}closure__isnull": True})
+    return related.objects.filter(**{target: OuterRef("pk"), f"{prefix}closure__isnull": True})
 
 
 class DecisionStateQuerySet(models.QuerySet):
