@@ -7,6 +7,15 @@ class OutcomeKind(models.TextChoices):
     UNSPECIFIED = "", "Not stated"
 
 
+class GradeBand(models.TextChoices):
+    """A criterion's band in a graded (BTEC-style) unit; blank in an ungraded one."""
+
+    NONE = "", "Not graded"
+    PASS = "pass", "Pass"
+    MERIT = "merit", "Merit"
+    DISTINCTION = "distinction", "Distinction"
+
+
 # The evidence methods awarding bodies name, in the order a form should offer them.
 STANDARD_EVIDENCE_METHODS = [
     ("observation", "Observation"),

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from qualifications.enums import OutcomeKind
+from accounts.models import Centre
+from qualifications.enums import GradeBand, OutcomeKind
 
 OFQUAL_UNIT_CODE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
 
@@ -63,13 +64,35 @@ class EvidenceMethod(models.Model):
         return (self.slug,)
 
 
-class QualificationQuerySet(NaturalKeyQuerySet):
-    natural_key_fields = ("number",)
+class CatalogueQuerySet(NaturalKeyQuerySet):
+    """Ownership and versions, the same for qualifications and units."""
+
+    def shared(self):
+        return self.filter(centre__isnull=True)
+
+    def owned_by(self, centre):
+        return self.filter(centre=centre)
+
+
+class QualificationQuerySet(CatalogueQuerySet):
+    natural_key_fields = ("number", "version")
 
 
 class Qualification(models.Model):
+    """One version of a qualification. A version that any enrolment uses never changes: a
+    changed specification or structure is a new version (`qualifications.versions`)."""
+
     number = models.CharField(
-        "Ofqual qualification number", max_length=20, unique=True, help_text="e.g. 601/3734/4"
+        "Ofqual qualification number", max_length=20, help_text="e.g. 601/3734/4"
+    )
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_qualifications",
+        help_text="The centre that owns it and alone sees it; blank: the shared catalogue.",
     )
     title = models.CharField(max_length=300)
     awarding_body = models.ForeignKey(
@@ -79,26 +102,54 @@ class Qualification(models.Model):
     min_credits = models.PositiveSmallIntegerField(
         "minimum credits", null=True, blank=True, help_text="Blank when the source does not say."
     )
+    min_credits_at_level = models.PositiveSmallIntegerField(
+        "minimum credits at or above a level",
+        null=True,
+        blank=True,
+        help_text="With `at_level`: e.g. 20 credits at level 3 or above.",
+    )
+    at_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    grading = models.JSONField(
+        "grading points table",
+        default=dict,
+        blank=True,
+        help_text="Points per unit grade and the qualification grade thresholds "
+        "(docs/qualification.schema.json); empty when the qualification is not graded.",
+    )
     notes = models.TextField(blank=True)
 
     objects = QualificationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "version"]
+        permissions = [("edit_shared_catalogue", "Can change the shared catalogue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "version"], name="qualification_number_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_credits_at_level__isnull=True) | Q(at_level__isnull=False),
+                name="qualification_level_credits_name_level",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.number} {self.title}"
+        return f"{self.number} {self.title} (v{self.version})"
 
     def get_absolute_url(self):
         return reverse("qualification_detail", args=[self.pk])
 
     def natural_key(self):
-        return (self.number,)
+        return (self.number, self.version)
 
 
 class UnitGroupQuerySet(NaturalKeyQuerySet):
-    def get_by_natural_key(self, qualification_number, name):
-        return self.get(qualification__number=qualification_number, name=name)
+    def get_by_natural_key(self, qualification_number, version, name):
+        return self.get(
+            qualification__number=qualification_number,
+            qualification__version=version,
+            name=name,
+        )
 
 
 class UnitGroup(models.Model):
@@ -112,7 +163,9 @@ class UnitGroup(models.Model):
         default=False, help_text="Every unit of a mandatory group must be taken."
     )
     min_units = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_units = models.PositiveSmallIntegerField(null=True, blank=True)
     min_credits = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_credits = models.PositiveSmallIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = UnitGroupQuerySet.as_manager()
@@ -120,7 +173,21 @@ class UnitGroup(models.Model):
     class Meta:
         ordering = ["qualification", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["qualification", "name"], name="unit_group_unique_name")
+            models.UniqueConstraint(
+                fields=["qualification", "name"], name="unit_group_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_units__isnull=True)
+                | Q(min_units__isnull=True)
+                | Q(max_units__gte=models.F("min_units")),
+                name="unit_group_units_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_credits__isnull=True)
+                | Q(min_credits__isnull=True)
+                | Q(max_credits__gte=models.F("min_credits")),
+                name="unit_group_credits_range",
+            ),
         ]
 
     def __str__(self):
@@ -132,7 +199,7 @@ class UnitGroup(models.Model):
     natural_key.dependencies = ["qualifications.qualification"]
 
 
-class UnitQuerySet(NaturalKeyQuerySet):
+class UnitQuerySet(CatalogueQuerySet):
     natural_key_fields = ("slug",)
 
     def search(self, query: str):
@@ -151,8 +218,24 @@ class UnitQuerySet(NaturalKeyQuerySet):
 
 
 class Unit(models.Model):
+    """One version of a unit. `lineage` ties the versions together (the first version's slug);
+    a version that any enrolment uses never changes."""
+
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="Stable key: the Ofqual code, or a provisional name."
+        max_length=120,
+        unique=True,
+        help_text="Stable key of this version: the Ofqual code (with -v2… for later versions), "
+        "or a provisional name.",
+    )
+    lineage = models.SlugField(max_length=120, editable=False, default="")
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_units",
+        help_text="The centre that owns it and alone sees it; blank: the shared catalogue.",
     )
     code = models.CharField(
         "Ofqual unit reference", max_length=20, blank=True, help_text="e.g. L/506/1807"
@@ -167,6 +250,7 @@ class Unit(models.Model):
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_value = models.PositiveSmallIntegerField(null=True, blank=True)
     glh = models.PositiveSmallIntegerField("guided learning hours", null=True, blank=True)
+    tqt = models.PositiveSmallIntegerField("total qualification time", null=True, blank=True)
     assessment_guidance = models.TextField(blank=True)
     additional_information = models.TextField(blank=True)
     notes = models.TextField(blank=True, help_text="Notes from the awarding body's documents.")
@@ -181,7 +265,10 @@ class Unit(models.Model):
         ordering = ["title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="unit_code_unique"
+                fields=["code", "version"], condition=~Q(code=""), name="unit_code_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["lineage", "version"], name="unit_lineage_version_unique"
             ),
             models.CheckConstraint(
                 condition=Q(code="") | Q(code__regex=r"^[A-Z]/[0-9]{3}/[0-9]{4}$"),
@@ -192,8 +279,17 @@ class Unit(models.Model):
     def __str__(self):
         return f"{self.code or 'No code'} {self.title}"
 
+    def save(self, *args, **kwargs):
+        if not self.lineage:
+            self.lineage = self.slug
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("unit_detail", args=[self.slug])
+
+    @property
+    def is_graded(self) -> bool:
+        return any(c.grade for c in self.criteria.all())
 
     def natural_key(self):
         return (self.slug,)
@@ -214,8 +310,10 @@ class UnitCode(models.Model):
 
     class Meta:
         ordering = ["scheme"]
+        indexes = [models.Index(fields=["scheme", "code"])]
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="unit_code_unique_per_scheme")
+            # Each version of a unit carries its other codes; one code per scheme per version.
+            models.UniqueConstraint(fields=["unit", "scheme"], name="unit_code_one_per_scheme")
         ]
 
     def __str__(self):
@@ -226,8 +324,12 @@ class UnitCode(models.Model):
 
 
 class QualificationUnitQuerySet(NaturalKeyQuerySet):
-    def get_by_natural_key(self, qualification_number, unit_slug):
-        return self.get(qualification__number=qualification_number, unit__slug=unit_slug)
+    def get_by_natural_key(self, qualification_number, version, unit_slug):
+        return self.get(
+            qualification__number=qualification_number,
+            qualification__version=version,
+            unit__slug=unit_slug,
+        )
 
 
 class QualificationUnit(models.Model):
@@ -257,6 +359,35 @@ class QualificationUnit(models.Model):
 
     def natural_key(self):
         return (*self.qualification.natural_key(), *self.unit.natural_key())
+
+    natural_key.dependencies = ["qualifications.qualification", "qualifications.unit"]
+
+
+class BarredCombination(models.Model):
+    """A rule of combination: a learner taking `unit` may not also take `barred`."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="barred_combinations"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    barred = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["qualification", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "unit", "barred"], name="barred_combination_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit=models.F("barred")), name="barred_combination_two_units"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} excludes {self.barred}"
+
+    def natural_key(self):
+        return (*self.qualification.natural_key(), self.unit.slug, self.barred.slug)
 
     natural_key.dependencies = ["qualifications.qualification", "qualifications.unit"]
 
@@ -318,6 +449,14 @@ class AssessmentCriterion(models.Model):
     )
     number = models.CharField(max_length=12)
     sort_key = models.PositiveIntegerField(default=0, editable=False)
+    label = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="The number as the awarding body prints it when that differs (P1, M2, D1).",
+    )
+    grade = models.CharField(
+        "grade band", max_length=12, choices=GradeBand.choices, blank=True, default=""
+    )
     text = models.TextField()
     guidance = models.TextField("guidelines and range", blank=True)
 
@@ -334,12 +473,17 @@ class AssessmentCriterion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.text}"
+        return f"{self.shown_number} {self.text}"
 
     def save(self, *args, **kwargs):
         self.sort_key = number_sort_key(self.number)
         self.unit_id = self.outcome.unit_id
         super().save(*args, **kwargs)
+
+    @property
+    def shown_number(self) -> str:
+        """What the awarding body's documents call it: the printed label, or the number."""
+        return self.label or self.number
 
     def natural_key(self):
         return (*self.unit.natural_key(), self.number)

@@ -28,6 +28,7 @@ from qualifications.models import (
     UnitGroup,
     number_sort_key,
 )
+from qualifications.versions import criteria_in_use, in_use
 
 # Below this, a code-less document is not taken to describe an existing unit.
 MATCH_THRESHOLD = 0.8
@@ -146,7 +147,7 @@ def _matching_unit(parsed: ParsedUnit) -> Unit | None:
 
 def _find_unit(parsed: ParsedUnit, code: str) -> Unit | None:
     if code:
-        unit = Unit.objects.filter(code=code).first()
+        unit = Unit.objects.filter(code=code).order_by("-version").first()
         if unit:
             return unit
     for scheme, other in parsed.other_codes.items():
@@ -195,30 +196,8 @@ def spec_plan(*, result: ParseResult, details: dict[int, dict] | None = None) ->
     return ImportReport(plans=plans, warnings=list(result.warnings))
 
 
-def _criteria_in_use(criteria) -> set[str]:
-    """Numbers of these criteria that anything outside the catalogue refers to."""
-    criteria = list(criteria)
-    if not criteria:
-        return set()
-    used = set()
-    for relation in AssessmentCriterion._meta.related_objects:
-        if relation.related_model._meta.app_label == "qualifications":
-            continue
-        lookup = f"{relation.field.name}__in"
-        rows = relation.related_model._default_manager.filter(**{lookup: criteria})
-        used.update(rows.values_list(f"{relation.field.name}__number", flat=True))
-    return used
-
-
-def _in_use(obj) -> bool:
-    """Whether anything outside the catalogue (an enrolment, a decision, a grant…) refers to
-    this unit or qualification: other centres' learners may rely on it."""
-    for relation in obj._meta.related_objects:
-        if relation.related_model._meta.app_label == "qualifications":
-            continue
-        if relation.related_model._default_manager.filter(**{relation.field.name: obj}).exists():
-            return True
-    return False
+_criteria_in_use = criteria_in_use
+_in_use = in_use
 
 
 def _may_change(by, obj) -> bool:
@@ -290,13 +269,13 @@ def _write_unit(plan: UnitPlan, *, level_default: int | None) -> Unit:
             setattr(unit, name, value)
     _save(unit)
     for scheme, other in parsed.other_codes.items():
-        existing = UnitCode.objects.filter(scheme=scheme, code=other).first()
-        if existing and existing.unit_id != unit.pk:
+        existing = UnitCode.objects.filter(scheme=scheme, code=other).select_related("unit").first()
+        if existing and existing.unit.lineage != unit.lineage:
             raise SpecImportError(
                 f"{scheme} code {other} already belongs to unit {existing.unit}; "
                 f"it cannot also be {unit}."
             )
-        if not existing:
+        if not UnitCode.objects.filter(unit=unit, scheme=scheme).exists():
             _save(UnitCode(unit=unit, scheme=scheme, code=other))
     return unit
 
@@ -379,9 +358,9 @@ def _write_qualification(
     body = AwardingBody.objects.filter(short_name=short).first() or _save(
         AwardingBody(short_name=short, name=AWARDING_BODY_NAMES.get(short, short))
     )
-    qualification = Qualification.objects.filter(number=parsed.number).first() or Qualification(
-        number=parsed.number
-    )
+    qualification = Qualification.objects.filter(number=parsed.number).order_by(
+        "-version"
+    ).first() or Qualification(number=parsed.number)
     qualification.title = parsed.title or qualification.title
     qualification.awarding_body = body
     if parsed.level is not None:
@@ -443,7 +422,9 @@ def spec_import(
         if plan.unit is not None and not _may_change(by, plan.unit)
     ]
     number = result.qualification.number if result.qualification else ""
-    existing = Qualification.objects.filter(number=number).first() if number else None
+    existing = (
+        Qualification.objects.filter(number=number).order_by("-version").first() if number else None
+    )
     if existing is not None and not _may_change(by, existing):
         problems.append(
             f"Qualification {number} has enrolled learners: only the site's staff can change it."
