@@ -124,8 +124,16 @@ class Qualification(models.Model):
         ordering = ["title", "version"]
         permissions = [("edit_shared_catalogue", "Can change the shared catalogue")]
         constraints = [
+            # Shared numbers are unique; a centre's own programmes only within the centre.
             models.UniqueConstraint(
-                fields=["number", "version"], name="qualification_number_version_unique"
+                fields=["number", "version"],
+                condition=Q(centre__isnull=True),
+                name="qualification_number_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "number", "version"],
+                condition=Q(centre__isnull=False),
+                name="qualification_number_version_unique_in_centre",
             ),
             models.CheckConstraint(
                 condition=Q(min_credits_at_level__isnull=True) | Q(at_level__isnull=False),
@@ -265,7 +273,14 @@ class Unit(models.Model):
         ordering = ["title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code", "version"], condition=~Q(code=""), name="unit_code_version_unique"
+                fields=["code", "version"],
+                condition=~Q(code="") & Q(centre__isnull=True),
+                name="unit_code_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "code", "version"],
+                condition=~Q(code="") & Q(centre__isnull=False),
+                name="unit_code_version_unique_in_centre",
             ),
             models.UniqueConstraint(
                 fields=["lineage", "version"], name="unit_lineage_version_unique"
