@@ -32,9 +32,9 @@ from centres.intake import (
 )
 from centres.models import IntakeUpload
 from portfolios.models import Enrolment, EnrolmentUnit
-from portfolios.rules import check_unit_choice
 from portfolios.services import enrolment_create, enrolment_units_add
 from qualifications.models import Qualification, QualificationUnit, Unit
+from qualifications.rules import check_unit_choice
 
 # What a row does, as the preview's badges and the summary count it.
 NEW_PERSON = "new person"

@@ -6,7 +6,6 @@ from django.utils import timezone
 from accounts.enums import Role
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
 from portfolios.models import EnrolmentUnit
-from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for, people_at
 from portfolios.services import enrolment_units_check
 from portfolios.uploads import clean_display_name
@@ -18,6 +17,7 @@ from portfolios.validators import (
     validate_upload_count,
 )
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from qualifications.rules import check_unit_choice
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

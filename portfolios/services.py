@@ -34,11 +34,11 @@ from portfolios.models import (
 )
 from portfolios.notifications import notify_evidence_submitted
 from portfolios.record import locked_unit_ids, units_holding_work
-from portfolios.rules import check_unit_choice
 from portfolios.selectors import evidence_methods_for
 from portfolios.uploads import clean_display_name, delete_stored, store_upload
 from portfolios.validators import validate_evidence_file, validate_upload_count
 from qualifications.models import AssessmentCriterion, EvidenceMethod, Qualification, Unit
+from qualifications.rules import check_unit_choice
 
 # ---------------------------------------------------------------- enrolments
 
