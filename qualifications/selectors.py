@@ -28,6 +28,9 @@ def qualification_page(qualification) -> dict:
     return {
         "qualification": qualification,
         "groups": list(groups.items()),
+        "barred": list(
+            qualification.barred_combinations.select_related("unit", "barred").order_by("pk")
+        ),
         "unit_total": len(rows),
         "criteria_total": sum(r.criteria_count for r in rows),
     }

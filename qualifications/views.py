@@ -17,6 +17,7 @@ from qualifications.forms import (
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import unit_rows
+from qualifications.permissions import may_change
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
 
@@ -44,11 +45,9 @@ def catalogue(request):
 def qualification_detail(request, pk):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
-    return render(
-        request,
-        "qualifications/qualification_detail.html",
-        selectors.qualification_page(qualification),
-    )
+    context = selectors.qualification_page(qualification)
+    context["can_edit_rules"] = may_change(request.user, qualification)
+    return render(request, "qualifications/qualification_detail.html", context)
 
 
 @login_required
