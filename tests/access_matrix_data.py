@@ -312,6 +312,13 @@ def build_scenario() -> Scenario:
             "observation": EvidenceMethod.objects.get(slug="observation").pk,
             "criterion_b2": criteria(unit_b)[1].pk,
             "new_learner": nell.pk,
+            # Centre A's own qualification: its admin edits its rules; centre B never sees it.
+            "own_qualification": Qualification.objects.create(
+                number="IH/0001",
+                title="Alpha in-house award",
+                awarding_body=qualification.awarding_body,
+                centre=centre,
+            ).pk,
             # Centre B invites alice, who has an account at A: only she may accept.
             "invitation": account_services.invitation_create(
                 centre=other_centre, person=alice, email=alice.email, roles=["learner"], by=bea

@@ -273,6 +273,20 @@ MATRIX: dict[str, dict[str, Access]] = {
     "unit_detail": {
         "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE)
     },
+    # The rules editor: the shared catalogue's editors (no actor here) on shared ones; a
+    # centre's admins on its own, which no other centre sees.
+    "qualification_rules": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.qualification.pk},
+            get=row(DENIED),
+            post=row(DENIED),
+        ),
+        "own": Access(
+            kwargs=lambda s: {"pk": s.extra["own_qualification"]},
+            get=centre_page(("admin",)),
+            post=centre_page(("admin",), outcome=REFUSED),
+        ),
+    },
     "checklist_blank_unit": {"": BLANK_PDF},
     "checklist_blank_qualification": {
         "": Access(
