@@ -122,6 +122,17 @@ class _EnrolmentFields(_Form):
         }
         return kwargs | {"units": list(data["units"])}
 
+    def combination(self, unit_ids=None):
+        """The rules of combination checked against the ticked units (the form's, or
+        `unit_ids` for the live check), withdrawn units included; None for a short course."""
+        if self.qualification is None:
+            return None
+        if unit_ids is None:
+            unit_ids = self["units"].value() or []
+        ids = {int(v) for v in unit_ids if str(v).isdigit()}
+        units = [u for u in self.fields["units"].queryset if u.pk in ids]
+        return check_unit_choice(self.qualification, [*units, *self.withdrawn_units])
+
     def unit_groups(self):
         """The unit checkboxes grouped as the qualification's rules of combination group them."""
         if self.qualification is None:

@@ -36,6 +36,7 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
+from qualifications.rules import CombinationCheck, check_unit_choice
 
 ENROLMENT_ACTIONS = {
     "view": permissions.can_view_enrolment,
@@ -222,6 +223,18 @@ def enrolment_units(enrolment) -> list:
         row.unit.is_mandatory = row.is_mandatory
         units.append(row.unit)
     return units
+
+
+def combination_for(enrolment) -> CombinationCheck | None:
+    """Whether the enrolment's units fit the rules of its qualification version ("on track"),
+    with what is missing; None for a short course. Withdrawn units count, as they do when
+    the units are chosen (they come back only by being restored)."""
+    if enrolment.qualification_id is None:
+        return None
+    units = [
+        row.unit for row in EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
+    ]
+    return check_unit_choice(enrolment.qualification, units)
 
 
 def withdrawn_units(enrolment) -> list[EnrolmentUnit]:

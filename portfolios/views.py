@@ -89,6 +89,17 @@ def _saved_enrolment(request, form, change, done):
     return response
 
 
+def _live_check(request, form):
+    """The htmx live check of the unit choice: the running totals per group and the rules
+    not met, for the units ticked now (nothing is saved)."""
+    check = form.combination(request.GET.getlist("units"))
+    return render(request, "portfolios/_unit_check.html", {"check": check})
+
+
+def _checking(request) -> bool:
+    return request.method == "GET" and "check" in request.GET
+
+
 @login_required
 def enrolment_create(request, centre_pk):
     centre = get_centre_for_user(request.user, centre_pk, manage=True)
@@ -99,6 +110,8 @@ def enrolment_create(request, centre_pk):
         )
     qualification, unit = programme.cleaned_data["qualification"], programme.cleaned_data["unit"]
     form = EnrolmentForm(_posted(request), centre=centre, qualification=qualification, unit=unit)
+    if _checking(request):
+        return _live_check(request, form)
     response = formflow.posted(request, form) and _saved_enrolment(
         request,
         form,
@@ -106,7 +119,8 @@ def enrolment_create(request, centre_pk):
         done=lambda enrolment: f"{enrolment.learner} is enrolled.",
     )
     context = {"centre": centre, "form": form, "qualification": qualification}
-    context.update({"short_course_unit": unit, "creating": True})
+    context.update({"short_course_unit": unit, "creating": True, "check": form.combination()})
+    context["check_url"] = request.get_full_path()
     return response or render(
         request, "portfolios/enrolment_form.html", context, status=formflow.form_status(form)
     )
@@ -123,6 +137,8 @@ def enrolment_update(request, pk):
         withdrawn_units=[row.unit for row in selectors.withdrawn_units(enrolment)],
         busy_unit_ids=units_holding_work(enrolment),
     )
+    if _checking(request):
+        return _live_check(request, form)
     response = formflow.posted(request, form) and _saved_enrolment(
         request,
         form,
@@ -133,6 +149,7 @@ def enrolment_update(request, pk):
     )
     context = {"centre": enrolment.centre, "enrolment": enrolment, "form": form}
     context.update({"qualification": enrolment.qualification, "creating": False})
+    context.update({"check": form.combination(), "check_url": request.path})
     context["short_course_unit"] = None if enrolment.qualification_id else units[0]
     return response or render(
         request, "portfolios/enrolment_form.html", context, status=formflow.form_status(form)
@@ -155,6 +172,7 @@ def portfolio(request, pk):
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
             "withdrawn_units": selectors.withdrawn_units(enrolment),
             "history": selectors.enrolment_history(enrolment),
+            "combination": selectors.combination_for(enrolment),
         },
     )
 
