@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from audit.enums import AuditAction
@@ -519,3 +520,25 @@ def test_the_command_line_may_change_shared_rules(shared):
         qualification=shared, change=RulesChange(**{**change.__dict__, "min_credits": 3}), by=None
     )
     assert saved.qualification.min_credits == 3
+
+
+def test_seed_credits_are_shown_and_the_diploma_gets_its_credits_in_the_editor(client, staff):
+    call_command("load_catalogue", verbosity=0)
+    client.force_login(staff)
+    unit = Unit.objects.get(code="J/507/1557")
+    page = client.get(unit.get_absolute_url()).text
+    assert '<dt class="col-sm-3">Credit value</dt><dd class="col-sm-9">9</dd>' in page
+    assert '<dt class="col-sm-3">Guided learning hours</dt><dd class="col-sm-9">42</dd>' in page
+    diploma = Qualification.objects.get(number="601/3734/4")
+    # Its seed states no credits: nothing is invented.
+    assert not Unit.objects.filter(qualifications=diploma, credit_value__isnull=False).exists()
+    deliver = Unit.objects.get(code="A/506/2130")
+    response = client.post(
+        _url(diploma),
+        _post_data(diploma, units={deliver.lineage: {"credit_value": 5, "glh": 30}}),
+    )
+    assert response.status_code == 302
+    deliver.refresh_from_db()
+    assert (deliver.credit_value, deliver.glh, deliver.version) == (5, 30, 1)
+    rows = client.get(diploma.get_absolute_url()).context["groups"][0][1]
+    assert [r.unit.credit_value for r in rows if r.unit.pk == deliver.pk] == [5]
