@@ -225,15 +225,16 @@ def enrolment_units(enrolment) -> list:
     return units
 
 
-def combination_for(enrolment) -> CombinationCheck | None:
+def combination_for(enrolment, *, units=None) -> CombinationCheck | None:
     """Whether the enrolment's units fit the rules of its qualification version ("on track"),
     with what is missing; None for a short course. Withdrawn units count, as they do when
-    the units are chosen (they come back only by being restored)."""
+    the units are chosen (they come back only by being restored). `units`: all of them
+    (taken and withdrawn) when the caller has them already."""
     if enrolment.qualification_id is None:
         return None
-    units = [
-        row.unit for row in EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
-    ]
+    if units is None:
+        rows = EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")
+        units = [row.unit for row in rows]
     return check_unit_choice(enrolment.qualification, units)
 
 

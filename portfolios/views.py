@@ -159,20 +159,23 @@ def enrolment_update(request, pk):
 @login_required
 def portfolio(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk)
+    shown = selectors.portfolio_for(
+        enrolment, drafts=permissions.sees_drafts(request.user, enrolment)
+    )
+    withdrawn = selectors.withdrawn_units(enrolment)
+    units = [row.unit for row in shown.units] + [row.unit for row in withdrawn]
     return render(
         request,
         "portfolios/portfolio.html",
         {
             "enrolment": enrolment,
-            "portfolio": selectors.portfolio_for(
-                enrolment, drafts=permissions.sees_drafts(request.user, enrolment)
-            ),
+            "portfolio": shown,
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
-            "withdrawn_units": selectors.withdrawn_units(enrolment),
+            "withdrawn_units": withdrawn,
             "history": selectors.enrolment_history(enrolment),
-            "combination": selectors.combination_for(enrolment),
+            "combination": selectors.combination_for(enrolment, units=units),
         },
     )
 
