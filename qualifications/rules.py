@@ -64,6 +64,17 @@ class GroupTotal:
         return not self.problems
 
     @property
+    def has_rule(self) -> bool:
+        g = self.group
+        return bool(
+            g.is_mandatory
+            or g.min_units
+            or g.max_units is not None
+            or g.min_credits
+            or g.max_credits is not None
+        )
+
+    @property
     def rule(self) -> str:
         """The group's rule in words ("all 5 units", "2–3 units, at least 12 credits")."""
         g = self.group
@@ -170,14 +181,7 @@ def check_unit_choice(qualification, units) -> CombinationCheck:
         qualification.min_credits
         or qualification.min_credits_at_level
         or barred
-        or any(
-            g.is_mandatory
-            or g.min_units
-            or g.max_units is not None
-            or g.min_credits
-            or g.max_credits is not None
-            for g in (t.group for t in groups.values())
-        )
+        or any(t.has_rule for t in groups.values())
     )
 
     if not chosen_ids:
@@ -255,7 +259,7 @@ def _only_mandatory(qualification, groups, barred) -> bool:
         and not qualification.min_credits
         and not qualification.min_credits_at_level
         and not barred
-        and all(t.rule == "no rule recorded" for t in optional)
+        and not any(t.has_rule for t in optional)
     )
 
 
