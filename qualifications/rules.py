@@ -116,12 +116,23 @@ class CombinationCheck:
         return not self.problems
 
     @property
+    def on_track(self) -> bool:
+        """Every rule met, and the credit total known to reach the minimum."""
+        return self.ok and not (self.min_credits and self.credits_chosen < self.min_credits)
+
+    @property
     def summary(self) -> str:
         """One line: "On track: 37 of 37 credits chosen." or what is missing."""
         if self.problems:
             missing = len(self.problems)
             return (
                 f"Not on track: {missing} rule{'s' if missing != 1 else ''} of combination not met."
+            )
+        if self.min_credits and self.credits_chosen < self.min_credits:
+            # Only possible when units without a credit value left the rule unchecked.
+            return (
+                f"Not checked: {self.credits_chosen} of {self.min_credits} credits known; "
+                f"{_unknown(self.without_credits)}."
             )
         if self.min_credits:
             return f"On track: {self.credits_chosen} of {self.min_credits} credits chosen."

@@ -189,7 +189,10 @@ def test_credit_rules_not_checked_when_credits_are_unknown(combo):
         "or credit value in the catalogue.",
     ]
     assert (check.credits_chosen, check.without_credits) == (7, 1)
-    assert check.summary == "On track: 7 of 30 credits chosen."
+    assert (check.ok, check.on_track) == (True, False)
+    assert check.summary == (
+        "Not checked: 7 of 30 credits known; 1 unit chosen has no credit value in the catalogue."
+    )
 
 
 def test_a_maximum_already_passed_is_a_problem_even_with_unknown_credits(combo):
