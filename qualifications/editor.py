@@ -154,8 +154,9 @@ def _check(qualification, change: RulesChange, links, by) -> tuple[list[str], di
         problems.append("Each group needs a name.")
     for name in sorted({n for n in names if n and names.count(n) > 1}):
         problems.append(f"Two groups are called “{name}”: each needs its own name.")
-    existing = {g.key for g in change.groups if g.key}
-    current = {link.group.name for link in links} | existing
+    current = set(
+        UnitGroup.objects.filter(qualification=qualification).values_list("name", flat=True)
+    )
     for group in change.groups:
         if group.key and group.key not in current:
             problems.append(f"There is no group “{group.key}” in this qualification.")

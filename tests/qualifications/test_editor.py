@@ -484,6 +484,11 @@ def test_forged_unit_and_group_change_nothing(client, centre_admin, own, shared)
     data = _post_data(own)
     data["units-0-group"] = "No such group"
     assert client.post(_url(own), data).status_code == 400
+    data = _post_data(own)
+    data["groups-1-key"] = "Forged group"
+    response = client.post(_url(own), data)
+    assert response.status_code == 400
+    assert "There is no group “Forged group” in this qualification." in response.content.decode()
     assert _catalogue_rows() == before
 
 
