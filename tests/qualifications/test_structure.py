@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.enums import Role
 from audit.models import AuditEntry
@@ -528,3 +528,75 @@ def test_command_line_may_change_a_shared_in_use_unit_as_a_new_version(db):
     assert (report.units[1].action, report.units[1].version) == ("new_version", 2)
     assert report.units[1].changes["removed"] == 1
     assert unit.criteria.count() == 4
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def test_export_and_import_commands_round_trip(catalogue, tmp_path, capsys):
+    out = tmp_path / "diploma.json"
+    call_command("export_qualification", "601/3734/4", "--output", str(out))
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document == export_structure(Qualification.objects.get(number="601/3734/4"))
+    capsys.readouterr()
+
+    call_command("import_qualification", str(out), "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] is False
+    assert report["qualification"] == {
+        "kind": "qualification",
+        "key": "601/3734/4",
+        "version": 1,
+        "action": "unchanged",
+    }
+    assert {u["action"] for u in report["units"]} == {"unchanged"}
+    assert len(report["units"]) == 39
+
+    document["units"][0]["credit_value"] = 5
+    out.write_text(json.dumps(document), encoding="utf-8")
+    call_command("import_qualification", str(out), "--dry-run")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "unit L/506/1807 v1: would be updated · Manage diary systems"
+    assert lines[-2:] == [
+        "qualification 601/3734/4 v1: would be unchanged · BIIAB Level 2 Diploma in Customer "
+        "Service",
+        "Dry run: nothing was saved.",
+    ]
+    assert Unit.objects.get(slug="l-506-1807").credit_value is None
+
+
+def test_import_command_as_a_centres_own(db, tmp_path, capsys, centre):
+    path = tmp_path / "btec.json"
+    path.write_text(json.dumps(graded_document()), encoding="utf-8")
+    call_command("import_qualification", str(path), "--centre", centre.centre_number)
+    assert Qualification.objects.get().centre == centre
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "qualification 603/0001/1 v1: created · BTEC Level 3 Extended Certificate in Business"
+    )
+    call_command(
+        "export_qualification", "603/0001/1", "--centre", centre.centre_number, "--version", "1"
+    )
+    assert json.loads(capsys.readouterr().out) == graded_document_as_exported()
+
+
+def graded_document_as_exported() -> dict:
+    return export_structure(Qualification.objects.get(number="603/0001/1"))
+
+
+def test_import_command_refuses_a_bad_document(db, tmp_path):
+    document = graded_document()
+    document["units"][0]["outcomes"][0]["criteria"][0]["grade"] = "excellent"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("import_qualification", str(path))
+    assert str(refused.value) == (
+        f"Nothing was imported. {path}: units[0].outcomes[0].criteria[0].grade: 'excellent' is "
+        "not one of ['', 'pass', 'merit', 'distinction']"
+    )
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="not JSON"):
+        call_command("import_qualification", str(path))
+    assert Unit.objects.count() == 0
+    with pytest.raises(CommandError, match=r"No qualification 603/0001/1 in that catalogue\."):
+        call_command("export_qualification", "603/0001/1")
