@@ -402,6 +402,13 @@ class StructureItem:
     changes: dict = field(default_factory=dict)
     fields: list[str] = field(default_factory=list)
 
+    @property
+    def change_summary(self) -> str:
+        """'1 removed, 2 reworded': the criteria changes, in words."""
+        return ", ".join(
+            f"{n} {kind}" for kind, n in self.changes.items() if n and kind != "unchanged"
+        )
+
     def to_json(self) -> dict:
         data = {"kind": self.kind, "key": self.key, "version": self.version, "action": self.action}
         if self.previous_version is not None:
