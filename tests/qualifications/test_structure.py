@@ -43,7 +43,7 @@ GRADING = {
 }
 
 
-def wipe_catalogue():
+def wipe_catalogue(*, keep_bodies=False):
     BarredCombination.objects.all().delete()
     QualificationUnit.objects.all().delete()
     UnitGroup.objects.all().delete()
@@ -52,7 +52,8 @@ def wipe_catalogue():
     LearningOutcome.objects.all().delete()
     UnitCode.objects.all().delete()
     Unit.objects.all().delete()
-    AwardingBody.objects.all().delete()
+    if not keep_bodies:
+        AwardingBody.objects.all().delete()
 
 
 def seed_documents():
