@@ -476,11 +476,22 @@ def _scopes(centre) -> list[Q]:
 
 
 def _unit_lineage(data: dict, centre) -> str | None:
+    """The lineage this document's unit belongs to here: by its lineage, else its Ofqual
+    code, else another body's code for it; None when it is new here."""
     for scope in _scopes(centre):
         if Unit.objects.filter(scope, lineage=data["lineage"]).exists():
             return data["lineage"]
         if data["code"]:
             found = Unit.objects.filter(scope, code=data["code"]).order_by("-version").first()
+            if found:
+                return found.lineage
+        for other in data["other_codes"]:
+            found = (
+                Unit.objects.filter(scope, other_codes__scheme=other["scheme"])
+                .filter(other_codes__code=other["code"])
+                .order_by("-version")
+                .first()
+            )
             if found:
                 return found.lineage
     return None
@@ -512,8 +523,12 @@ def _write_unit(unit: Unit, data: dict, where: str) -> Unit:
     have = set(unit.other_codes.values_list("scheme", flat=True))
     for scheme, code in wanted.items():
         if scheme not in have:
-            taken = UnitCode.objects.filter(scheme=scheme, code=code).exclude(
-                unit__lineage=unit.lineage
+            # Within the catalogue the unit is in (shared, or its centre's and the shared):
+            # another centre's codes neither block it nor show.
+            taken = (
+                UnitCode.objects.filter(scheme=scheme, code=code)
+                .filter(Q(unit__centre__isnull=True) | Q(unit__centre=unit.centre_id))
+                .exclude(unit__lineage=unit.lineage)
             )
             if taken.exists():
                 raise StructureError(

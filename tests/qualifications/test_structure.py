@@ -601,3 +601,40 @@ def test_import_command_refuses_a_bad_document(db, tmp_path):
     assert Unit.objects.count() == 0
     with pytest.raises(CommandError, match=r"No qualification 603/0001/1 in that catalogue\."):
         call_command("export_qualification", "603/0001/1")
+
+
+def test_another_centres_own_units_are_neither_used_nor_changed(db, centre, other_centre):
+    import_structure(graded_document(), centre=centre)
+    theirs = serialize_catalogue()
+    report = import_structure(graded_document(), centre=other_centre)
+    assert report.counts() == {"created": 5}
+    ours = Unit.objects.filter(centre=other_centre).order_by("slug")
+    assert list(ours.values_list("slug", "lineage", "version")) == [
+        ("b-601-0001-2", "b-601-0001-2", 1),
+        ("b-601-0002-2", "b-601-0002-2", 1),
+        ("b-601-0003-2", "b-601-0003-2", 1),
+        ("b-601-0004-2", "b-601-0004-2", 1),
+    ]
+    assert Qualification.objects.get(centre=other_centre).units.count() == 4
+    assert Unit.objects.filter(centre=centre).count() == 4
+    # Centre A's rows are as they were.
+    assert all(line in serialize_catalogue() for line in theirs.splitlines())
+    # Centre B's re-import finds its own units by their codes: nothing changes.
+    assert import_structure(graded_document(), centre=other_centre).counts() == {"unchanged": 5}
+
+
+def test_export_queries_do_not_grow_with_units(db, django_assert_num_queries):
+    import_structure(graded_document())
+    small = graded_document()
+    small["qualification"]["number"] = "603/0002/1"
+    small["units"] = small["units"][:1]
+    small["barred"] = []
+    for unit in small["units"]:
+        unit["slug"] = unit["lineage"] = "c-601-0001"
+        unit["code"] = "C/601/0001"
+        unit["other_codes"] = []
+    import_structure(small)
+    for number in ("603/0002/1", "603/0001/1"):
+        qualification = Qualification.objects.select_related("awarding_body").get(number=number)
+        with django_assert_num_queries(8):
+            export_structure(qualification)
