@@ -373,6 +373,9 @@ def check_document(document) -> dict:
     problems = _meaning_problems(doc)
     if problems:
         raise StructureError(problems)
+    if doc["qualification"] is not None:
+        # As it is stored, so that the same table written another way is the same table.
+        doc["qualification"]["grading"] = validate_scheme(doc["qualification"]["grading"])
     return doc
 
 

@@ -251,6 +251,14 @@ def test_same_document_twice_changes_nothing(db):
     assert serialize_catalogue() == catalogue
 
 
+def test_points_table_written_another_way_is_the_same_table(db):
+    document = graded_document()
+    del document["qualification"]["grading"]["per_credit"]
+    assert import_structure(document).counts() == {"created": 5}
+    assert Qualification.objects.get().grading == GRADING
+    assert import_structure(document).counts() == {"unchanged": 5}
+
+
 def test_seed_documents_imported_over_the_seed_change_nothing(catalogue):
     documents = seed_documents()
     entries = AuditEntry.objects.count()
@@ -638,3 +646,27 @@ def test_export_queries_do_not_grow_with_units(db, django_assert_num_queries):
         qualification = Qualification.objects.select_related("awarding_body").get(number=number)
         with django_assert_num_queries(8):
             export_structure(qualification)
+
+
+@pytest.mark.parametrize(
+    ("definition", "model"),
+    [
+        ("qualification", Qualification),
+        ("group", UnitGroup),
+        ("unit", Unit),
+        ("outcome", LearningOutcome),
+        ("criterion", AssessmentCriterion),
+    ],
+)
+def test_schema_lengths_are_the_columns_lengths(definition, model):
+    properties = schema()["$defs"][definition]["properties"]
+    for name, rule in properties.items():
+        if "maxLength" not in rule or name == "group":
+            continue
+        assert rule["maxLength"] == model._meta.get_field(name).max_length, name
+    assert (
+        schema()["$defs"]["unit"]["properties"]["other_codes"]["items"]["properties"]["code"][
+            "maxLength"
+        ]
+        == UnitCode._meta.get_field("code").max_length
+    )
