@@ -9,6 +9,7 @@ from audit.enums import AuditAction
 from qualifications.models import (
     AssessmentCriterion,
     AwardingBody,
+    BarredCombination,
     EvidenceMethod,
     LearningOutcome,
     Qualification,
@@ -19,8 +20,12 @@ from qualifications.models import (
 )
 from qualifications.resources import (
     AssessmentCriterionResource,
+    BarredCombinationResource,
     LearningOutcomeResource,
     QualificationResource,
+    QualificationUnitResource,
+    UnitCodeResource,
+    UnitGroupResource,
     UnitResource,
 )
 
@@ -150,3 +155,41 @@ class AssessmentCriterionAdmin(CatalogueImportExportAdmin):
     list_select_related = ["unit"]
     search_fields = ["unit__code", "number", "text"]
     autocomplete_fields = ["outcome"]
+
+
+# The rest of a qualification's structure, each with its spreadsheet import and export in the
+# structure document's vocabulary (qualifications/resources.py).
+
+
+@admin.register(UnitGroup)
+class UnitGroupAdmin(CatalogueImportExportAdmin):
+    resource_classes = [UnitGroupResource]
+    list_display = ["qualification", "name", "is_mandatory", "min_units", "max_units"]
+    list_select_related = ["qualification"]
+    search_fields = ["qualification__number", "name"]
+
+
+@admin.register(QualificationUnit)
+class QualificationUnitAdmin(CatalogueImportExportAdmin):
+    resource_classes = [QualificationUnitResource]
+    list_display = ["qualification", "unit", "group", "position"]
+    list_select_related = ["qualification", "unit", "group"]
+    search_fields = ["qualification__number", "unit__code", "unit__title"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(BarredCombination)
+class BarredCombinationAdmin(CatalogueImportExportAdmin):
+    resource_classes = [BarredCombinationResource]
+    list_display = ["qualification", "unit", "barred"]
+    list_select_related = ["qualification", "unit", "barred"]
+    autocomplete_fields = ["unit", "barred"]
+
+
+@admin.register(UnitCode)
+class UnitCodeAdmin(CatalogueImportExportAdmin):
+    resource_classes = [UnitCodeResource]
+    list_display = ["unit", "scheme", "code"]
+    list_select_related = ["unit"]
+    search_fields = ["code", "unit__code"]
+    autocomplete_fields = ["unit"]

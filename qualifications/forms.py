@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from qualifications.importer import GRADES, ParsedUnit, ParseResult, SpecParseError
 from qualifications.importer.edits import apply_corrections, split_rows
 from qualifications.models import OFQUAL_UNIT_CODE
+from qualifications.permissions import is_catalogue_editor, owning_centres
+from qualifications.structure import StructureError, check_document, load_document
 from qualifications.textextract import extract_text
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
@@ -171,3 +173,66 @@ def corrected_result(result: ParseResult, unit_forms) -> ParseResult:
 
 class CatalogueSearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
+
+
+MAX_STRUCTURE_BYTES = 5 * 1024 * 1024
+SHARED_CATALOGUE = "shared"
+
+
+class StructureUploadForm(forms.Form):
+    """A qualification structure document (JSON), and whose catalogue it goes into: the
+    shared one (staff and catalogue editors) or a centre's own (its admins)."""
+
+    file = forms.FileField(
+        label="Structure document (.json)",
+        required=False,
+        help_text="As downloaded from a qualification's page here or in another installation, "
+        "up to 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    document = forms.CharField(
+        label="…or paste it",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
+    catalogue = forms.ChoiceField(label="Import into")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centres = {str(c.pk): c for c in owning_centres(user)}
+        choices = [(pk, f"{c.name}'s own catalogue") for pk, c in self.centres.items()]
+        if is_catalogue_editor(user):
+            choices.insert(0, (SHARED_CATALOGUE, "The shared catalogue"))
+        self.fields["catalogue"].choices = choices
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), cleaned.get("document") or ""
+        if upload and text.strip():
+            raise ValidationError("Upload a file or paste the document, not both.")
+        if upload:
+            if upload.size > MAX_STRUCTURE_BYTES:
+                raise ValidationError("The file is larger than 5 MB.")
+            raw = upload.read()
+        else:
+            raw = text.encode()
+        if not raw.strip():
+            raise ValidationError("Upload the structure document or paste it.")
+        try:
+            cleaned["parsed"] = check_document(load_document(raw))
+        except StructureError as error:
+            shown = ["Nothing was imported: the document has these faults.", *error.problems[:20]]
+            raise ValidationError(shown) from error
+        # The text travels with the preview so that confirming sends the same document.
+        cleaned["text"] = raw.decode("utf-8", errors="replace")
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        choice = self.cleaned_data["catalogue"]
+        return {
+            "document": self.cleaned_data["parsed"],
+            "centre": None if choice == SHARED_CATALOGUE else self.centres[choice],
+        }

@@ -7,6 +7,7 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
+from qualifications.permissions import visible
 
 
 def qualifications_with_counts():
@@ -74,3 +75,9 @@ def search_units(query: str):
         .annotate(criteria_count=Count("criteria", distinct=True))
         .order_by("code", "title")[:100]
     )
+
+
+def qualification_to_export(user, pk):
+    """The qualification version whose structure `user` may download, or None: shared ones
+    and their own centres' (`permissions.visible`)."""
+    return visible(qualifications_with_body(), user).filter(pk=pk).first()

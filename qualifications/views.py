@@ -1,7 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from accounts.permissions import can_browse_catalogue, can_import_specifications
 from qualifications import selectors
@@ -9,6 +12,7 @@ from qualifications.forms import (
     CatalogueSearchForm,
     CriterionRowFormSet,
     SpecSourceForm,
+    StructureUploadForm,
     UnitDetailsForm,
     corrected_result,
     rows_posted,
@@ -17,8 +21,9 @@ from qualifications.forms import (
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import unit_rows
-from qualifications.permissions import may_change
+from qualifications.permissions import may_change, may_import_structure
 from qualifications.services import SpecImportError, spec_import, spec_plan
+from qualifications.structure import StructureError, dumps, export_structure, import_structure
 
 
 def _require(allowed: bool, message: str):
@@ -38,6 +43,7 @@ def catalogue(request):
         context["qualifications"] = selectors.qualifications_with_counts()
         context["units"] = selectors.standalone_units()
     context["can_import"] = can_import_specifications(request.user)
+    context["can_import_structure"] = may_import_structure(request.user)
     return render(request, "qualifications/catalogue.html", context)
 
 
@@ -149,3 +155,54 @@ def spec_import_view(request):
     return render(
         request, "qualifications/import_preview.html", context, status=400 if confirming else 200
     )
+
+
+@login_required
+@require_GET
+def qualification_structure(request, pk):
+    """The qualification version's whole structure as one JSON document, to download."""
+    qualification = selectors.qualification_to_export(request.user, pk)
+    if qualification is None:
+        raise Http404("No such qualification.")
+    response = HttpResponse(
+        dumps(export_structure(qualification)), content_type="application/json; charset=utf-8"
+    )
+    name = f"{qualification.number.replace('/', '-')}-v{qualification.version}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def structure_import_view(request):
+    """Upload a structure document → what it would do (a dry run) → confirm → saved."""
+    _require(
+        may_import_structure(request.user),
+        "Only centre admins and catalogue editors may import qualification structures.",
+    )
+    template = "qualifications/structure_import.html"
+    if request.method != "POST":
+        return render(request, template, {"form": StructureUploadForm(user=request.user)})
+    form = StructureUploadForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    confirming = request.POST.get("confirm") == "1"
+    try:
+        report = import_structure(**form.service_kwargs(), by=request.user, dry_run=not confirming)
+    except StructureError as error:
+        form.add_error(None, f"Nothing was imported. {error}")
+        return render(request, template, {"form": form}, status=400)
+    if not confirming:
+        context = {
+            "report": report,
+            "document_text": form.cleaned_data["text"],
+            "catalogue": form.cleaned_data["catalogue"],
+            "catalogue_label": dict(form.fields["catalogue"].choices)[
+                form.cleaned_data["catalogue"]
+            ],
+        }
+        return render(request, "qualifications/structure_preview.html", context)
+    counts = ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in sorted(report.counts().items()))
+    messages.success(request, f"Structure imported: {counts}.")
+    if report.qualification_pk:
+        return redirect(reverse("qualification_detail", args=[report.qualification_pk]))
+    return redirect("catalogue")

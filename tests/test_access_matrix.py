@@ -96,6 +96,7 @@ UNLINKED = ("other_learner", "other_tutor", "eqa_expired", "other_admin")
 EXTERNAL = ("eqa", "eqa_unit", "eqa_expired")
 CATALOGUE_URLS = (
     "qualification_detail",
+    "qualification_structure",
     "unit_detail",
     "checklist_blank_unit",
     "checklist_blank_qualification",
@@ -269,6 +270,13 @@ MATRIX: dict[str, dict[str, Access]] = {
     # ------------------------------------------------ catalogue: anyone signed in
     "qualification_detail": {
         "": Access(kwargs=lambda s: {"pk": s.qualification.pk}, get=CATALOGUE, post=CATALOGUE)
+    },
+    "qualification_structure": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.qualification.pk},
+            get=CATALOGUE,
+            post=post_only(anonymous=LOGIN),
+        )
     },
     "unit_detail": {
         "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE)

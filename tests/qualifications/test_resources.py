@@ -3,10 +3,21 @@ import tablib
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from qualifications.models import LearningOutcome, Unit
-from qualifications.resources import AssessmentCriterionResource, UnitResource
+from qualifications.models import LearningOutcome, Qualification, Unit
+from qualifications.resources import (
+    AssessmentCriterionResource,
+    BarredCombinationResource,
+    LearningOutcomeResource,
+    QualificationResource,
+    QualificationUnitResource,
+    UnitCodeResource,
+    UnitGroupResource,
+    UnitResource,
+)
 from qualifications.spreadsheets import escape_formula, unescape_formula
+from qualifications.structure import export_structure, import_structure
 from tests.factories import UserFactory
+from tests.qualifications.test_structure import graded_document, wipe_catalogue
 
 
 @pytest.fixture
@@ -42,15 +53,15 @@ def test_escape_formula(value, escaped):
 
 def test_criteria_export_escapes_every_formula_start(unit):
     dataset = AssessmentCriterionResource().export()
-    assert dataset.headers == ["unit", "outcome", "number", "text", "guidance"]
-    assert [row[3] for row in dataset] == [
+    assert dataset.headers == ["unit", "outcome", "number", "label", "grade", "text", "guidance"]
+    assert [row[5] for row in dataset] == [
         "'@SUM(A1)",
         "'-2+3",
         "'\tTabbed",
         "'\rReturned",
         "Plain text",
     ]
-    assert UnitResource().export()[0][2] == '\'=HYPERLINK("x")'
+    assert UnitResource().export()["title"][0] == '\'=HYPERLINK("x")'
 
 
 def test_exported_csv_imports_back_unchanged(unit):
@@ -158,3 +169,88 @@ def test_admin_spreadsheet_import_is_audited_row_by_row(client, unit, superuser)
         "spreadsheet import in the site admin"
     ]
     assert verify_chain().ok
+
+
+# ---------------------------------------------------------------- the structure in spreadsheets
+
+# In the order a spreadsheet import must run: what a row names must be there first.
+STRUCTURE_RESOURCES = [
+    QualificationResource,
+    UnitResource,
+    UnitCodeResource,
+    UnitGroupResource,
+    QualificationUnitResource,
+    BarredCombinationResource,
+    LearningOutcomeResource,
+    AssessmentCriterionResource,
+]
+
+
+def test_columns_use_the_structure_documents_names(db):
+    assert QualificationResource().export().headers == [
+        "number",
+        "version",
+        "centre",
+        "title",
+        "awarding_body",
+        "level",
+        "min_credits",
+        "min_credits_at_level",
+        "at_level",
+        "grading",
+        "notes",
+    ]
+    assert UnitGroupResource().export().headers == [
+        "qualification",
+        "qualification_version",
+        "qualification_centre",
+        "name",
+        "mandatory",
+        "min_units",
+        "max_units",
+        "min_credits",
+        "max_credits",
+        "position",
+    ]
+    assert "tqt" in UnitResource().export().headers
+    assert "lineage" in UnitResource().export().headers
+    assert BarredCombinationResource().export().headers == [
+        "qualification",
+        "qualification_version",
+        "qualification_centre",
+        "unit",
+        "barred",
+    ]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_spreadsheet_export_imports_back_to_the_same_structure(db, file_format):
+    document = graded_document()
+    document["units"][0]["outcomes"][0]["criteria"][0]["guidance"] = "=SUM(A1) is not a formula"
+    import_structure(document)
+    before = export_structure(Qualification.objects.get())
+    exported = {r: getattr(r().export(), file_format) for r in STRUCTURE_RESOURCES}
+    assert "'=SUM(A1)" in AssessmentCriterionResource().export().csv
+
+    wipe_catalogue(keep_bodies=True)
+    for resource in STRUCTURE_RESOURCES:
+        dataset = tablib.Dataset().load(exported[resource], format=file_format)
+        result = resource().import_data(dataset, dry_run=False)
+        assert not result.has_errors(), [e.error for row in result.row_errors() for e in row[1]]
+        assert not result.has_validation_errors(), [r.validation_error for r in result.invalid_rows]
+
+    assert export_structure(Qualification.objects.get()) == before
+
+
+def test_spreadsheet_grading_table_is_checked(db):
+    import_structure(graded_document())
+    dataset = QualificationResource().export()
+    row = list(dataset[0])
+    row[dataset.headers.index("grading")] = '{"unit_points": {"pass": 1}}'
+    dataset = tablib.Dataset(row, headers=dataset.headers)
+    result = QualificationResource().import_data(dataset, dry_run=False)
+    assert result.has_validation_errors()
+    assert result.invalid_rows[0].error_dict == {
+        "grading": ["Points for a Merit unit must be a whole number ≥ 0."]
+    }
+    assert Qualification.objects.get().grading["unit_points"]["pass"] == 7
