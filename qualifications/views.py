@@ -44,18 +44,17 @@ def catalogue(request):
 def qualification_detail(request, pk):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
-    return render(
-        request,
-        "qualifications/qualification_detail.html",
-        selectors.qualification_page(qualification),
-    )
+    context = selectors.qualification_page(qualification)
+    context["versions"] = selectors.qualification_versions_for(qualification, request.user)
+    return render(request, "qualifications/qualification_detail.html", context)
 
 
 @login_required
 def unit_detail(request, slug):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     unit = get_object_or_404(selectors.unit_with_outcomes(slug))
-    return render(request, "qualifications/unit_detail.html", {"unit": unit})
+    versions = selectors.unit_versions_for(unit, request.user)
+    return render(request, "qualifications/unit_detail.html", {"unit": unit, "versions": versions})
 
 
 def _unit_forms(plans, data=None):
@@ -146,6 +145,7 @@ def spec_import_view(request):
         return saved
     context = {"result": result, "source_text": source_text, "units": unit_forms}
     context["warnings"] = preview.warnings
+    context["qualification_plan"] = preview.qualification_plan
     context["criteria_total"] = sum(p.parsed.criteria_count for p in preview.plans)
     return render(
         request, "qualifications/import_preview.html", context, status=400 if confirming else 200
