@@ -290,10 +290,9 @@ def _plan_unit(plan: UnitPlan, *, complete: bool, level_default: int | None) -> 
     fields = {"code": plan.code, "title": plan.title if complete else ""}
     if complete and unit.level is None and plan.parsed.level is None:
         fields["level"] = level_default
-    target = outline_from_parsed(
-        plan.parsed, base=outline_of(unit), fields=fields, complete=complete
-    )
-    plan.diff = diff_outlines(outline_of(unit), target)
+    current = outline_of(unit)
+    target = outline_from_parsed(plan.parsed, base=current, fields=fields, complete=complete)
+    plan.diff = diff_outlines(current, target)
     if plan.diff.is_empty and not _new_other_codes(plan.parsed, unit):
         plan.status = UNCHANGED
         return
