@@ -516,3 +516,25 @@ def test_graded_unit_entered_by_hand_on_the_import_page(client, db):
         ("2", "M1", "merit"),
         ("3", "D1", "distinction"),
     ]
+
+
+@needs_seeds
+def test_guidance_for_a_unit_in_use_goes_to_a_new_version(db, centre, learner, tutor, centre_admin):
+    call_command("load_catalogue", verbosity=0)
+    unit = Unit.objects.get(code="A/506/2130")
+    _enrol(unit, centre=centre, learner=learner, tutor=tutor, centre_admin=centre_admin)
+    text = (SEEDS_DIR / "002_d90e7e633d150227.txt").read_text(encoding="utf-8")
+    assert spec_import(result=parse_spec(text)).plans[0].status == "unchanged"
+
+    changed = text.replace("What the customer must have/requires.", "What the customer needs.")
+    report = spec_import(result=parse_spec(changed))
+    [plan] = report.plans
+    assert (plan.status, report.units[0].version) == ("new_version", 2)
+    assert list(plan.diff.outcomes) == ["1"]
+    assert list(plan.diff.outcomes["1"]) == ["guidance"]
+    old, new = (u.outcomes.get(number="1").guidance for u in (unit, report.units[0]))
+    assert "What the customer must have/requires." in old
+    assert "What the customer needs." in new
+    # The diploma (used by nobody here) now lists the new unit version, in place.
+    [(diploma, status)] = report.carried
+    assert (diploma.number, diploma.version, status) == ("601/3734/4", 1, "updated")
