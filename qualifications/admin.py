@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.results import RowResult
@@ -140,9 +141,21 @@ class CatalogueImportExportAdmin(VersionLockedAdmin, ImportExportModelAdmin, Aud
     formats = [CSV, XLSX, JSON]
 
     def process_dataset(self, dataset, form, request, **kwargs):
-        """An import and its audit entries commit together, or not at all."""
+        """An import and its audit entries commit together, or not at all; an import that
+        would change a version in use is undone whole."""
         with transaction.atomic():
             result = super().process_dataset(dataset, form, request, **kwargs)
+            locked = [
+                row.instance
+                for row in result
+                if row.instance is not None
+                and row.import_type in AUDITED_ROWS
+                and frozen(row.instance)
+            ]
+            if locked:
+                transaction.set_rollback(True)
+                result.frozen = sorted({frozen_message(obj) for obj in locked})
+                return result
             if not (result.has_errors() or result.has_validation_errors()):
                 for row in result:
                     if row.instance is not None and row.import_type in AUDITED_ROWS:
@@ -153,6 +166,14 @@ class CatalogueImportExportAdmin(VersionLockedAdmin, ImportExportModelAdmin, Aud
                             deleted=row.import_type == RowResult.IMPORT_TYPE_DELETE,
                         )
         return result
+
+    def process_result(self, result, request):
+        if getattr(result, "frozen", None):
+            for message in result.frozen:
+                self.message_user(request, f"Nothing was imported. {message}", messages.ERROR)
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return redirect(f"admin:{info[0]}_{info[1]}_changelist")
+        return super().process_result(result, request)
 
 
 @admin.register(AwardingBody)

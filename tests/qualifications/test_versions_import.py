@@ -4,6 +4,8 @@ import datetime
 import json
 
 import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -22,6 +24,7 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
+from qualifications.resources import AssessmentCriterionResource
 from qualifications.services import SpecImportError, spec_import, spec_plan
 from tests.factories import UserFactory
 from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
@@ -538,3 +541,34 @@ def test_guidance_for_a_unit_in_use_goes_to_a_new_version(db, centre, learner, t
     # The diploma (used by nobody here) now lists the new unit version, in place.
     [(diploma, status)] = report.carried
     assert (diploma.number, diploma.version, status) == ("601/3734/4", 1, "updated")
+
+
+def test_site_admin_spreadsheet_import_will_not_change_a_version_in_use(client, assessed):
+    staff = UserFactory(username="sam", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    exported = AssessmentCriterionResource().export()
+    dataset = tablib.Dataset(headers=exported.headers)
+    row = next(r for r in exported.dict if r["number"] == "1.1")
+    dataset.append([{**row, "text": "Rewritten"}[h] for h in exported.headers])
+    upload = client.post(
+        "/admin/qualifications/assessmentcriterion/import/",
+        {
+            "format": "0",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("c.csv", dataset.csv.encode(), "text/csv"),
+        },
+    )
+    confirm = upload.context["confirm_form"]
+    entries = AuditEntry.objects.count()
+    done = client.post(
+        "/admin/qualifications/assessmentcriterion/process_import/",
+        {name: confirm[name].value() for name in confirm.fields},
+        follow=True,
+    )
+    assert [str(m) for m in done.context["messages"]] == [
+        "Nothing was imported. Unit D/601/1234 Handle customer enquiries is version 1, and "
+        "enrolments use it: it cannot be changed or deleted. Import the changed specification "
+        "(or copy it) to make version 2; learners move to it when a centre admin moves them."
+    ]
+    assert assessed.criteria.get(number="1.1").text.startswith("Describe")
+    assert AuditEntry.objects.count() == entries
