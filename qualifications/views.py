@@ -121,7 +121,10 @@ def _save_import(request, result, unit_forms):
         return None
     for warning in report.warnings[:20]:
         messages.warning(request, warning)
-    names = ", ".join(str(u) for u in report.units[:10])
+    names = ", ".join(
+        f"{plan.saved} v{plan.saved.version} ({plan.status.replace('_', ' ')})"
+        for plan in report.plans[:10]
+    )
     messages.success(request, f"Imported {len(report.units)} unit(s): {names}")
     return redirect(report.qualification or report.units[0])
 

@@ -572,3 +572,23 @@ def test_site_admin_spreadsheet_import_will_not_change_a_version_in_use(client, 
     ]
     assert assessed.criteria.get(number="1.1").text.startswith("Describe")
     assert AuditEntry.objects.count() == entries
+
+
+def test_saving_the_import_page_says_what_each_unit_became(client, assessed):
+    staff = UserFactory(username="sam", is_staff=True)
+    client.force_login(staff)
+    response = client.post(
+        reverse("spec_import"),
+        {
+            "source_text": REISSUED,
+            "confirm": "1",
+            "unit-0-title": "Handle customer enquiries",
+            "unit-0-code": "D/601/1234",
+            "unit-0-level": "2",
+        },
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Imported 1 unit(s): D/601/1234 Handle customer enquiries v2 (new version)"
+    ]
+    assert response.context["unit"].slug == "d-601-1234-v2"
