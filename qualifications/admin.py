@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
@@ -77,10 +78,10 @@ def _version_of(obj):
     if isinstance(obj, Unit | Qualification):
         return obj
     for name in ("qualification", "unit"):
-        if hasattr(obj, f"{name}_id") and getattr(obj, f"{name}_id", None):
+        if getattr(obj, f"{name}_id", None):
             return getattr(obj, name)
-    if isinstance(obj, AssessmentCriterion | UnitCode):
-        return obj.unit
+    if isinstance(obj, AssessmentCriterion) and obj.outcome_id:
+        return obj.outcome.unit  # a new criterion takes its unit from its outcome on save
     return None
 
 
@@ -114,6 +115,12 @@ class VersionLockedAdmin:
         if frozen(obj) and request.method == "GET":
             self.message_user(request, frozen_message(obj), messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # The add form has no object to refuse beforehand: a row added to a version in use.
+        if frozen(obj):
+            raise PermissionDenied(frozen_message(obj))
+        super().save_model(request, obj, form, change)
 
     def delete_queryset(self, request, queryset):
         locked = [obj for obj in queryset if frozen(obj)]

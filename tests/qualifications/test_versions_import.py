@@ -420,6 +420,12 @@ def test_site_admin_shows_a_version_in_use_but_will_not_change_or_delete_it(clie
     criterion = assessed.criteria.get(number="1.1")
     criterion_url = reverse("admin:qualifications_assessmentcriterion_change", args=[criterion.pk])
     assert client.post(criterion_url, {"text": "Rewritten"}).status_code == 403
+    added = client.post(
+        reverse("admin:qualifications_assessmentcriterion_add"),
+        {"outcome": criterion.outcome_id, "number": "1.9", "text": "Added", "grade": ""},
+    )
+    assert added.status_code == 403
+    assert not assessed.criteria.filter(number="1.9").exists()
     assessed.refresh_from_db()
     assert assessed.title == "Handle customer enquiries"
     assert assessed.criteria.get(number="1.1").text.startswith("Describe")
