@@ -19,6 +19,7 @@ from qualifications.catalogue import CATALOGUE_MODELS
 from qualifications.importer import parse_spec
 from qualifications.models import (
     AssessmentCriterion,
+    AwardingBody,
     EvidenceMethod,
     Qualification,
     QualificationUnit,
@@ -252,9 +253,7 @@ def test_a_new_unit_version_goes_into_the_qualification_that_lists_it(
     db, centre, learner, tutor, centre_admin
 ):
     unit = spec_import(result=parse_spec(SPEC)).units[0]
-    body = Qualification._meta.get_field("awarding_body").related_model.objects.create(
-        short_name="BIIAB", name="BIIAB"
-    )
+    body = AwardingBody.objects.create(short_name="BIIAB", name="BIIAB")
     qualification = Qualification.objects.create(
         number="600/0000/1", title="Award", awarding_body=body
     )
@@ -598,3 +597,29 @@ def test_saving_the_import_page_says_what_each_unit_became(client, assessed):
         "Imported 1 unit(s): D/601/1234 Handle customer enquiries v2 (new version)"
     ]
     assert response.context["unit"].slug == "d-601-1234-v2"
+
+
+def test_qualification_page_lists_its_versions_with_unit_versions(
+    client, db, centre, learner, tutor, centre_admin
+):
+    unit = spec_import(result=parse_spec(SPEC)).units[0]
+    body = AwardingBody.objects.create(short_name="BIIAB", name="BIIAB")
+    first = Qualification.objects.create(number="600/0000/1", title="Award", awarding_body=body)
+    group = first.unit_groups.create(name="Mandatory units", is_mandatory=True)
+    QualificationUnit.objects.create(qualification=first, unit=unit, group=group)
+    _enrol(
+        unit,
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        centre_admin=centre_admin,
+        qualification=first,
+    )
+    second = spec_import(result=parse_spec(REISSUED)).carried[0][0]
+    client.force_login(centre_admin)
+    page = client.get(second.get_absolute_url())
+    assert [(v.version, v.enrolment_count) for v in page.context["versions"]] == [(1, 1), (2, 0)]
+    html = page.content.decode()
+    assert f'<a href="/catalogue/qualifications/{first.pk}/">Version 1</a>' in html
+    assert 'data-testid="version">version 2</span>' in html
+    assert 'D/601/1234</a> <span class="small text-muted">v2</span>' in html
