@@ -623,3 +623,45 @@ def test_qualification_page_lists_its_versions_with_unit_versions(
     assert f'<a href="/catalogue/qualifications/{first.pk}/">Version 1</a>' in html
     assert 'data-testid="version">version 2</span>' in html
     assert 'D/601/1234</a> <span class="small text-muted">v2</span>' in html
+
+
+@needs_seeds
+def test_reissued_diploma_becomes_version_2_and_learners_stay_on_version_1(
+    db, centre, learner, tutor, centre_admin
+):
+    call_command("load_catalogue", verbosity=0)
+    diploma = Qualification.objects.get(number="601/3734/4")
+    mandatory = [link.unit for link in diploma.qualification_units.filter(group__is_mandatory=True)]
+    portfolio_services.enrolment_create(
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        qualification=diploma,
+        units=mandatory,
+        start_date=datetime.date(2026, 9, 1),
+        planned_end_date=datetime.date(2027, 7, 31),
+        by=centre_admin,
+    )
+    text = (SEEDS_DIR / "003_9251b7c42b0fa5fe.txt").read_text(encoding="utf-8")
+    changed = text.replace(
+        "1.2 Describe the features and benefits of an organisation’s products and/or services",
+        "1.2 Describe the features and benefits of the organisation’s products and services",
+        1,
+    )
+    before = list(diploma.qualification_units.values_list("unit", flat=True))
+    report = spec_import(result=parse_spec(changed))
+    statuses = {}
+    for plan in report.plans:
+        statuses[plan.status] = [*statuses.get(plan.status, []), plan.saved.code]
+    assert {k: len(v) for k, v in statuses.items()} == {"unchanged": 38, "new_version": 1}
+    assert statuses["new_version"] == ["A/506/2130"]
+    new = report.qualification
+    assert (new.version, report.qualification_plan.status) == (2, "new_version")
+    assert report.qualification_plan.changes == ["A/506/2130 at version 2"]
+    assert list(diploma.qualification_units.values_list("unit", flat=True)) == before
+    slugs = list(new.qualification_units.order_by("position").values_list("unit__slug", flat=True))
+    assert len(slugs) == 39 and "a-506-2130-v2" in slugs and "a-506-2130" not in slugs
+    assert list(new.unit_groups.values_list("name", "is_mandatory")) == list(
+        diploma.unit_groups.values_list("name", "is_mandatory")
+    )
+    assert report.carried == []
