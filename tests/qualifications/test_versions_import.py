@@ -665,3 +665,12 @@ def test_reissued_diploma_becomes_version_2_and_learners_stay_on_version_1(
         diploma.unit_groups.values_list("name", "is_mandatory")
     )
     assert report.carried == []
+
+
+def test_dry_run_says_what_each_unit_would_become_and_saves_nothing(assessed, tmp_path, capsys):
+    path = tmp_path / "unit.txt"
+    path.write_text(REISSUED, encoding="utf-8")
+    rows = _catalogue_rows()
+    call_command("import_spec", str(path), "--dry-run")
+    assert "  unit 1 would be new version (version 2)\n" in capsys.readouterr().out
+    assert _catalogue_rows() == rows

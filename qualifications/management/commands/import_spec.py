@@ -61,12 +61,18 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(payload[0] if len(payload) == 1 else payload))
         if dry_run:
             catalogue = _catalogue_available()
+            owner = _centre(centre) if catalogue and centre else None
             for name, result in results:
                 if not as_json:
                     self._describe_reading(name, result)
                 if not catalogue:
                     continue
-                for plan in spec_plan(result=result, details=details).plans:
+                for plan in spec_plan(result=result, details=details, centre=owner).plans:
+                    if not as_json and not plan.problems:
+                        self.stdout.write(
+                            f"  unit {plan.index + 1} would be {plan.status.replace('_', ' ')} "
+                            f"(version {plan.version})"
+                        )
                     for problem in plan.problems:
                         self.stderr.write(f"{name}: unit {plan.index + 1}: {problem}")
             if not catalogue:
