@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.results import RowResult
@@ -28,6 +30,7 @@ from qualifications.resources import (
     UnitGroupResource,
     UnitResource,
 )
+from qualifications.versions import in_use
 
 AUDITED_ROWS = {
     RowResult.IMPORT_TYPE_NEW,
@@ -75,13 +78,96 @@ class AuditedCatalogueAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
 
-class CatalogueImportExportAdmin(ImportExportModelAdmin, AuditedCatalogueAdmin):
+def _version_of(obj):
+    """The unit or qualification version a catalogue row belongs to (None: it stands alone)."""
+    if isinstance(obj, Unit | Qualification):
+        return obj
+    for name in ("qualification", "unit"):
+        if getattr(obj, f"{name}_id", None):
+            return getattr(obj, name)
+    if isinstance(obj, AssessmentCriterion) and obj.outcome_id:
+        return obj.outcome.unit  # a new criterion takes its unit from its outcome on save
+    return None
+
+
+def frozen(obj) -> bool:
+    """Whether this row is part of a version that enrolments use: then it never changes."""
+    version = _version_of(obj) if obj is not None else None
+    return version is not None and version.pk is not None and in_use(version)
+
+
+def frozen_message(obj) -> str:
+    version = _version_of(obj)
+    kind = version._meta.verbose_name
+    return (
+        f"{kind.capitalize()} {version} is version {version.version}, and enrolments use it: "
+        "it cannot be changed or deleted. Import the changed specification (or copy it) to "
+        f"make version {version.version + 1}; learners move to it when a centre admin moves them."
+    )
+
+
+class VersionLockedAdmin:
+    """A version that any enrolment uses is shown, never changed or deleted, here."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not frozen(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        if frozen(obj) and request.method == "GET":
+            self.message_user(request, frozen_message(obj), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # The add form has no object to refuse beforehand: a row added to a version in use.
+        if frozen(obj):
+            raise PermissionDenied(frozen_message(obj))
+        super().save_model(request, obj, form, change)
+
+    def delete_queryset(self, request, queryset):
+        locked = [obj for obj in queryset if frozen(obj)]
+        if locked:
+            for obj in locked:
+                self.message_user(request, frozen_message(obj), messages.ERROR)
+            queryset = queryset.exclude(pk__in=[obj.pk for obj in locked])
+        super().delete_queryset(request, queryset)
+
+
+class VersionLockedInline:
+    """An inline row of an in-use version (its parent) cannot be added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not frozen(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not frozen(obj)
+
+
+class CatalogueImportExportAdmin(VersionLockedAdmin, ImportExportModelAdmin, AuditedCatalogueAdmin):
     formats = [CSV, XLSX, JSON]
 
     def process_dataset(self, dataset, form, request, **kwargs):
-        """An import and its audit entries commit together, or not at all."""
+        """An import and its audit entries commit together, or not at all; an import that
+        would change a version in use is undone whole."""
         with transaction.atomic():
             result = super().process_dataset(dataset, form, request, **kwargs)
+            locked = [
+                row.instance
+                for row in result
+                if row.instance is not None
+                and row.import_type in AUDITED_ROWS
+                and frozen(row.instance)
+            ]
+            if locked:
+                transaction.set_rollback(True)
+                result.frozen = sorted({frozen_message(obj) for obj in locked})
+                return result
             if not (result.has_errors() or result.has_validation_errors()):
                 for row in result:
                     if row.instance is not None and row.import_type in AUDITED_ROWS:
@@ -92,6 +178,14 @@ class CatalogueImportExportAdmin(ImportExportModelAdmin, AuditedCatalogueAdmin):
                             deleted=row.import_type == RowResult.IMPORT_TYPE_DELETE,
                         )
         return result
+
+    def process_result(self, result, request):
+        if getattr(result, "frozen", None):
+            for message in result.frozen:
+                self.message_user(request, f"Nothing was imported. {message}", messages.ERROR)
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return redirect(f"admin:{info[0]}_{info[1]}_changelist")
+        return super().process_result(result, request)
 
 
 @admin.register(AwardingBody)
@@ -105,12 +199,12 @@ class EvidenceMethodAdmin(AuditedCatalogueAdmin):
     list_display = ["name", "slug", "position"]
 
 
-class UnitGroupInline(admin.TabularInline):
+class UnitGroupInline(VersionLockedInline, admin.TabularInline):
     model = UnitGroup
     extra = 0
 
 
-class QualificationUnitInline(admin.TabularInline):
+class QualificationUnitInline(VersionLockedInline, admin.TabularInline):
     model = QualificationUnit
     extra = 0
     autocomplete_fields = ["unit"]
@@ -119,12 +213,12 @@ class QualificationUnitInline(admin.TabularInline):
 @admin.register(Qualification)
 class QualificationAdmin(CatalogueImportExportAdmin):
     resource_classes = [QualificationResource]
-    list_display = ["number", "title", "awarding_body", "level"]
+    list_display = ["number", "version", "centre", "title", "awarding_body", "level"]
     search_fields = ["number", "title"]
     inlines = [UnitGroupInline, QualificationUnitInline]
 
 
-class UnitCodeInline(admin.TabularInline):
+class UnitCodeInline(VersionLockedInline, admin.TabularInline):
     model = UnitCode
     extra = 0
 
@@ -132,7 +226,16 @@ class UnitCodeInline(admin.TabularInline):
 @admin.register(Unit)
 class UnitAdmin(CatalogueImportExportAdmin):
     resource_classes = [UnitResource]
-    list_display = ["code", "title", "level", "credit_value", "glh", "needs_code"]
+    list_display = [
+        "code",
+        "version",
+        "centre",
+        "title",
+        "level",
+        "credit_value",
+        "glh",
+        "needs_code",
+    ]
     list_filter = ["needs_code", "level"]
     search_fields = ["code", "title", "slug", "other_codes__code"]
     filter_horizontal = ["evidence_methods"]

@@ -94,9 +94,16 @@ class CriterionRowForm(forms.Form):
     outcome = forms.CharField(max_length=10)
     outcome_title = forms.CharField(max_length=500, required=False)
     number = forms.CharField(max_length=12)
+    label = forms.CharField(
+        max_length=12,
+        required=False,
+        help_text="The number as the awarding body prints it, when it differs (P1, M2, D1).",
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=True)
     grade = forms.ChoiceField(
-        choices=[("", "—"), *((g, g.capitalize()) for g in GRADES)], required=False
+        label="Grade band",
+        choices=[("", "—"), *((g, g.capitalize()) for g in GRADES)],
+        required=False,
     )
     merge_up = forms.BooleanField(label="Merge into the row above", required=False)
 
@@ -126,9 +133,9 @@ CriterionRowFormSet = forms.formset_factory(
     CriterionRowForm, formset=BaseCriterionRowFormSet, extra=1, can_delete=True
 )
 
-# Fields one row posts at most (its five fields and two tick boxes), and a unit's own fields
+# Fields one row posts at most (its six fields and two tick boxes), and a unit's own fields
 # (title, code, level and the formset's four management fields).
-FIELDS_PER_ROW = 7
+FIELDS_PER_ROW = 8
 FIELDS_PER_UNIT = 7
 
 

@@ -1,5 +1,6 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
+from accounts.permissions import memberships_of
 from qualifications.models import (
     AssessmentCriterion,
     LearningOutcome,
@@ -7,7 +8,8 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
-from qualifications.permissions import visible
+from qualifications.permissions import is_staff, visible
+from qualifications.versions import qualification_versions, unit_versions
 
 
 def qualifications_with_counts():
@@ -81,3 +83,32 @@ def qualification_to_export(user, pk):
     """The qualification version whose structure `user` may download, or None: shared ones
     and their own centres' (`permissions.visible`)."""
     return visible(qualifications_with_body(), user).filter(pk=pk).first()
+
+
+def _enrolments_seen(user, prefix: str) -> Q:
+    """Enrolments `user` may count: staff all of them, anyone else their own centres'."""
+    if is_staff(user):
+        return Q()
+    centres = {m.centre_id for m in memberships_of(user)}
+    return Q(**{f"{prefix}centre__in": centres})
+
+
+def unit_versions_for(unit: Unit, user):
+    """Every version of `unit`, oldest first, each with how many enrolments `user` may see
+    are on it (`enrolment_count`)."""
+    return unit_versions(unit).annotate(
+        enrolment_count=Count(
+            "enrolment_units__enrolment",
+            filter=_enrolments_seen(user, "enrolment_units__enrolment__"),
+            distinct=True,
+        )
+    )
+
+
+def qualification_versions_for(qualification: Qualification, user):
+    """As `unit_versions_for`, for a qualification."""
+    return qualification_versions(qualification).annotate(
+        enrolment_count=Count(
+            "enrolments", filter=_enrolments_seen(user, "enrolments__"), distinct=True
+        )
+    )

@@ -8,7 +8,7 @@ here and read from here.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Max
 
@@ -361,3 +361,92 @@ def diff_outlines(old: UnitOutline, new: UnitOutline) -> UnitDiff:
 
 def diff_units(old: Unit, new: Unit) -> UnitDiff:
     return diff_outlines(outline_of(old), outline_of(new))
+
+
+def outline_from_parsed(
+    parsed,
+    *,
+    base: UnitOutline | None = None,
+    fields: dict | None = None,
+    complete: bool = True,
+) -> UnitOutline:
+    """What a unit version would say once an importer's reading (`ParsedUnit`) is written over
+    `base` (the version it updates; None for a new unit), by the importer's own rules: a value
+    the document leaves blank keeps the one there; a complete document replaces the outcomes'
+    criteria, a supplement (`complete=False`) only adds guidance to criteria that exist.
+    `fields` are the unit's values decided besides the reading (code and title asked for in the
+    preview, a level from the qualification)."""
+    base = base or UnitOutline(fields=dict.fromkeys(UNIT_FIELDS))
+    unit_fields = dict(base.fields)
+    for name, value in (fields or {}).items():
+        if value not in (None, ""):
+            unit_fields[name] = value
+    names = ("level", "credit_value", "glh", "assessment_guidance", "additional_information")
+    for name in (*names, "notes"):
+        value = getattr(parsed, name, None)
+        if value not in (None, "") and (complete or name == "notes"):
+            unit_fields[name] = value
+    if not complete:
+        old = {c.number: c for c in base.criteria}
+        criteria = list(base.criteria)
+        for c in parsed.criteria:
+            if c.number in old and c.guidance:
+                index = criteria.index(old[c.number])
+                criteria[index] = replace(old[c.number], guidance=c.guidance)
+        outcomes = {number: dict(values) for number, values in base.outcomes.items()}
+        for parsed_outcome in parsed.outcomes:
+            values = outcomes.get(parsed_outcome.number)
+            if values is None:
+                values = outcomes[parsed_outcome.number] = _blank_outcome()
+            _merge_outcome(values, parsed_outcome)
+        return UnitOutline(fields=unit_fields, outcomes=outcomes, criteria=criteria)
+
+    old = {c.number: c for c in base.criteria}
+    outcomes, criteria = {}, []
+    for parsed_outcome in parsed.outcomes:
+        values = dict(base.outcomes.get(parsed_outcome.number) or _blank_outcome())
+        _merge_outcome(values, parsed_outcome)
+        outcomes[parsed_outcome.number] = values
+        for c in parsed_outcome.criteria:
+            before = old.get(c.number)
+            criteria.append(
+                CriterionOutline(
+                    number=c.number,
+                    text=c.text,
+                    outcome=parsed_outcome.number,
+                    label=criterion_label(c),
+                    grade=c.grade or "",
+                    guidance=c.guidance or (before.guidance if before else ""),
+                )
+            )
+    # Outcomes left without criteria go, as the importer deletes them.
+    kept = {c.outcome for c in criteria}
+    outcomes = {n: v for n, v in outcomes.items() if n in kept}
+    return UnitOutline(fields=unit_fields, outcomes=outcomes, criteria=criteria)
+
+
+def criterion_label(parsed_criterion) -> str:
+    """The criterion's number as printed: the reading's label, or a number that is not plain
+    digits (a grading grid's P1, M2, D1)."""
+    if parsed_criterion.label:
+        return parsed_criterion.label
+    number = parsed_criterion.number
+    return number if re.match(r"^[A-Za-z]", number) else ""
+
+
+def _blank_outcome() -> dict:
+    return dict.fromkeys(OUTCOME_FIELDS, "")
+
+
+def _merge_outcome(values: dict, parsed_outcome) -> None:
+    """An outcome's values after the importer writes `parsed_outcome` over them."""
+    if parsed_outcome.title:
+        values["title"] = parsed_outcome.title
+    if parsed_outcome.kind:
+        values["kind"] = parsed_outcome.kind
+    if parsed_outcome.guidance:
+        values["guidance"] = parsed_outcome.guidance
+    if parsed_outcome.content:
+        values["content"] = parsed_outcome.content
+    if parsed_outcome.evidence_methods:
+        values["evidence_guidance"] = "\n".join(parsed_outcome.evidence_methods)

@@ -53,6 +53,7 @@ def qualification_detail(request, pk):
     qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
     context = selectors.qualification_page(qualification)
     context["can_edit_rules"] = may_change(request.user, qualification)
+    context["versions"] = selectors.qualification_versions_for(qualification, request.user)
     return render(request, "qualifications/qualification_detail.html", context)
 
 
@@ -60,7 +61,8 @@ def qualification_detail(request, pk):
 def unit_detail(request, slug):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     unit = get_object_or_404(selectors.unit_with_outcomes(slug))
-    return render(request, "qualifications/unit_detail.html", {"unit": unit})
+    versions = selectors.unit_versions_for(unit, request.user)
+    return render(request, "qualifications/unit_detail.html", {"unit": unit, "versions": versions})
 
 
 def _unit_forms(plans, data=None):
@@ -127,7 +129,10 @@ def _save_import(request, result, unit_forms):
         return None
     for warning in report.warnings[:20]:
         messages.warning(request, warning)
-    names = ", ".join(str(u) for u in report.units[:10])
+    names = ", ".join(
+        f"{plan.saved} v{plan.saved.version} ({plan.status.replace('_', ' ')})"
+        for plan in report.plans[:10]
+    )
     messages.success(request, f"Imported {len(report.units)} unit(s): {names}")
     return redirect(report.qualification or report.units[0])
 
@@ -151,6 +156,7 @@ def spec_import_view(request):
         return saved
     context = {"result": result, "source_text": source_text, "units": unit_forms}
     context["warnings"] = preview.warnings
+    context["qualification_plan"] = preview.qualification_plan
     context["criteria_total"] = sum(p.parsed.criteria_count for p in preview.plans)
     return render(
         request, "qualifications/import_preview.html", context, status=400 if confirming else 200

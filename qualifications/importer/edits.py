@@ -1,6 +1,7 @@
 """The admin's corrections in the preview, applied to a reading.
 
-A unit's outcomes and criteria are shown as rows (outcome, outcome title, number, text, grade).
+A unit's outcomes and criteria are shown as rows (outcome, outcome title, number, label as
+printed, text, grade band).
 The admin edits a row, deletes it, merges it into the row above, or splits it by starting a new
 line in its text with a criterion number ("1.3 Describe ..."). ``apply_rows`` turns the rows back
 into outcomes and criteria; guidance and unit content the document gave stay with the outcome
@@ -31,6 +32,7 @@ def unit_rows(unit: ParsedUnit) -> list[dict]:
             "outcome": outcome.number,
             "outcome_title": outcome.title,
             "number": crit.number,
+            "label": crit.label,
             "text": crit.text,
             "grade": crit.grade,
         }
@@ -95,7 +97,9 @@ def apply_rows(unit: ParsedUnit, rows: list[dict]) -> ParsedUnit:
                 text=row["text"],
                 line=old.line if old else unit.line,
                 guidance=old.guidance if old else "",
-                label=old.label if old else "",
+                label=(row.get("label") or "").strip()
+                if "label" in row
+                else (old.label if old else ""),
                 grade=row.get("grade") or "",
                 tags=list(old.tags) if old else [],
             )

@@ -62,7 +62,8 @@ def test_import_creates_the_unit(db, spec_file, capsys):
         ("2.1", "Respond to enquiries in line with procedures"),
         ("2.2", "Record enquiries accurately"),
     ]
-    assert "create: D/601/1234 Handle customer enquiries (4 criteria)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "created: D/601/1234 Handle customer enquiries v1 (4 criteria)" in printed
 
 
 def test_import_again_updates_in_place(db, spec_file):
@@ -208,7 +209,7 @@ def _write(tmp_path, name, content: bytes) -> str:
     return str(path)
 
 
-def test_reimport_that_removes_a_criterion_in_use_is_refused(
+def test_reimport_that_removes_a_criterion_in_use_makes_version_2(
     db, spec_file, centre, learner, tutor, centre_admin
 ):
     call_command("import_spec", str(spec_file))
@@ -235,16 +236,22 @@ def test_reimport_that_removes_a_criterion_in_use_is_refused(
     before = list(AssessmentCriterion.objects.values_list("pk", "number", "text"))
 
     spec_file.write_text(SPEC.replace("2.2 Record enquiries accurately\n", ""))
-    with pytest.raises(CommandError) as error:
-        call_command("import_spec", str(spec_file))
-    assert "in use" in str(error.value)
-    assert "2.2" in str(error.value)
-    assert list(AssessmentCriterion.objects.values_list("pk", "number", "text")) == before
-
-    # A change that keeps every criterion in use is still allowed.
-    spec_file.write_text(SPEC.replace("1.2 Explain why", "1.2 Explain clearly why"))
     call_command("import_spec", str(spec_file))
-    assert unit.criteria.get(number="1.2").text.startswith("Explain clearly why")
+    old = AssessmentCriterion.objects.filter(unit=unit).values_list("pk", "number", "text")
+    assert list(old) == before
+    second = Unit.objects.get(lineage=unit.lineage, version=2)
+    assert list(second.criteria.values_list("number", flat=True)) == ["1.1", "1.2", "2.1"]
+
+    # Version 2 is used by nobody: a further change is made to it in place.
+    spec_file.write_text(
+        SPEC.replace("2.2 Record enquiries accurately\n", "").replace(
+            "1.2 Explain why", "1.2 Explain clearly why"
+        )
+    )
+    call_command("import_spec", str(spec_file))
+    assert Unit.objects.filter(lineage=unit.lineage).count() == 2
+    assert second.criteria.get(number="1.2").text.startswith("Explain clearly why")
+    assert unit.criteria.get(number="1.2").text.startswith("Explain why")
 
 
 def test_dry_run_needs_no_database(tmp_path, spec_file):

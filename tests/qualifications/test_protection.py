@@ -11,7 +11,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from portfolios import services as portfolio_services
 from qualifications.importer import parse_spec
-from qualifications.models import AssessmentCriterion, Qualification, QualificationUnit
+from qualifications.models import AssessmentCriterion, Qualification, QualificationUnit, Unit
 from qualifications.services import SpecImportError, spec_import
 from tests.factories import UserFactory
 from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
@@ -47,42 +47,66 @@ def test_another_centres_admin_cannot_rewrite_a_unit_in_use(in_use, outsider):
     changed = SPEC.replace("2.2 Record enquiries accurately", "2.2 Record enquiries")
     with pytest.raises(SpecImportError) as refused:
         spec_import(result=parse_spec(changed), by=outsider)
-    assert (
-        "Unit D/601/1234 is used by enrolled learners: only the site's staff can change it."
-        in str(refused.value)
+    assert str(refused.value) == (
+        "Unit D/601/1234 is in the shared catalogue: only the site's staff or a catalogue "
+        "editor can change it."
     )
     assert _snapshot() == before
     assert not AuditEntry.objects.filter(action=AuditAction.SPEC_IMPORTED, actor=outsider)
 
 
-def test_staff_and_the_command_line_may_change_a_unit_in_use(in_use, tmp_path):
+def test_staff_and_the_command_line_change_a_unit_in_use_by_a_new_version(in_use, tmp_path):
     staff = UserFactory(username="sam", is_staff=True)
     spec_import(
         result=parse_spec(SPEC.replace("1.2 Explain why", "1.2 Explain clearly why")), by=staff
     )
-    assert in_use.criteria.get(number="1.2").text.startswith("Explain clearly why")
+    assert in_use.criteria.get(number="1.2").text.startswith("Explain why")
+    second = Unit.objects.get(lineage=in_use.lineage, version=2)
+    assert second.criteria.get(number="1.2").text.startswith("Explain clearly why")
     path = tmp_path / "unit.txt"
-    path.write_text(SPEC.replace("2.1 Respond", "2.1 Answer"), encoding="utf-8")
+    path.write_text(
+        SPEC.replace("1.2 Explain why", "1.2 Explain clearly why").replace(
+            "2.1 Respond", "2.1 Answer"
+        ),
+        encoding="utf-8",
+    )
     call_command("import_spec", str(path))
-    assert in_use.criteria.get(number="2.1").text.startswith("Answer")
+    assert second.criteria.get(number="2.1").text.startswith("Answer")
+    assert in_use.criteria.get(number="2.1").text.startswith("Respond")
     entries = list(
-        AuditEntry.objects.filter(action=AuditAction.SPEC_IMPORTED, object_id=in_use.pk)
+        AuditEntry.objects.filter(action=AuditAction.SPEC_IMPORTED)
         .order_by("seq")
         .values_list("actor_name", "summary")
     )
     title = "D/601/1234 Handle customer enquiries"
     assert entries == [
         ("system", f"{title} added from a specification"),
-        (str(staff), f"{title} updated from a specification"),
+        (str(staff), f"{title} version 2 made from a specification (version 1 is in use)"),
         ("system", f"{title} updated from a specification"),
     ]
     assert verify_chain().ok
 
 
-def test_unit_nobody_uses_may_be_changed_by_any_importer(db, outsider):
-    unit = spec_import(result=parse_spec(SPEC), by=outsider).units[0]
-    spec_import(result=parse_spec(SPEC.replace("2.1 Respond", "2.1 Answer")), by=outsider)
-    assert unit.criteria.get(number="2.1").text.startswith("Answer")
+def test_centre_admin_changes_only_the_centres_own_units(db, outsider, other_centre):
+    shared = spec_import(result=parse_spec(SPEC)).units[0]
+    changed = SPEC.replace("2.1 Respond", "2.1 Answer")
+    with pytest.raises(SpecImportError):
+        spec_import(result=parse_spec(changed), by=outsider)
+    with pytest.raises(SpecImportError):
+        spec_import(result=parse_spec(changed), by=outsider, centre=other_centre)
+    assert shared.criteria.get(number="2.1").text.startswith("Respond")
+
+    own_text = SPEC.replace("D/601/1234", "D/601/9999")
+    own = spec_import(result=parse_spec(own_text), by=outsider, centre=other_centre).units[0]
+    assert own.centre == other_centre
+    spec_import(
+        result=parse_spec(own_text.replace("2.1 Respond", "2.1 Answer")),
+        by=outsider,
+        centre=other_centre,
+    )
+    own.refresh_from_db()
+    assert own.version == 1
+    assert own.criteria.get(number="2.1").text.startswith("Answer")
 
 
 def _without_last_unit(text: str) -> str:
@@ -112,16 +136,21 @@ def test_reimport_leaving_out_a_unit_keeps_the_enrolled_qualification_whole(
     before = _snapshot()
     with pytest.raises(SpecImportError) as refused:
         spec_import(result=parse_spec(text), by=outsider)
-    assert "Qualification 601/3734/4 has enrolled learners" in str(refused.value)
+    assert str(refused.value) == (
+        "Qualification 601/3734/4 is in the shared catalogue: only the site's staff or a "
+        "catalogue editor can change it."
+    )
     assert _snapshot() == before
 
     staff = UserFactory(username="sam", is_staff=True)
     report = spec_import(result=parse_spec(text), by=staff)
+    # The learners' version keeps all 39 units; the new version lists what the document does.
     assert diploma.qualification_units.count() == 39
-    assert any(
-        "601/3734/4 keeps J/506/1806" in warning and "are not removed" in warning
-        for warning in report.warnings
-    )
+    assert (report.qualification.version, report.qualification_plan.status) == (2, "new_version")
+    assert report.qualification.qualification_units.count() == 38
+    assert report.qualification_plan.changes == [
+        "unit removed: J/506/1806 Principles of equality and diversity in the workplace"
+    ]
 
 
 def test_another_centres_admin_posting_the_import_page_changes_nothing(client, in_use, outsider):
@@ -139,8 +168,8 @@ def test_another_centres_admin_posting_the_import_page_changes_nothing(client, i
         },
     )
     assert response.status_code == 400
-    assert (
-        "Nothing was imported. Unit D/601/1234 is used by enrolled learners: only the site's "
-        "staff can change it." in [str(m) for m in response.context["messages"]]
-    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was imported. Unit D/601/1234 is in the shared catalogue: only the site's "
+        "staff or a catalogue editor can change it."
+    ]
     assert _snapshot() == before

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
+from accounts.models import Centre
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.models import Unit
 from qualifications.services import SpecImportError, spec_import, spec_plan
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--code", help="Ofqual unit code for a single unit whose document gives none."
         )
+        parser.add_argument(
+            "--centre",
+            metavar="CENTRE_NUMBER",
+            help="Import as this centre's own units and qualifications (seen by it alone); "
+            "the shared catalogue is compared with but never changed.",
+        )
 
     def _parse(self, name):
         path = Path(name)
@@ -43,23 +50,29 @@ class Command(BaseCommand):
         except SpecParseError as error:
             raise CommandError(f"Nothing was imported. {name}: {error}") from error
 
-    def handle(self, *args, files, dry_run, as_json, title, code, **options):
+    def handle(self, *args, files, dry_run, as_json, title, code, centre=None, **options):
         results = [(name, self._parse(name)) for name in files]
         details = {}
         if title or code:
             details = {0: {"title": title or "", "code": code or ""}}
 
-        if as_json:
+        if as_json and dry_run:
             payload = [result.to_json() for _, result in results]
             self.stdout.write(_dumps(payload[0] if len(payload) == 1 else payload))
         if dry_run:
             catalogue = _catalogue_available()
+            owner = _centre(centre) if catalogue and centre else None
             for name, result in results:
                 if not as_json:
                     self._describe_reading(name, result)
                 if not catalogue:
                     continue
-                for plan in spec_plan(result=result, details=details).plans:
+                for plan in spec_plan(result=result, details=details, centre=owner).plans:
+                    if not as_json and not plan.problems:
+                        self.stdout.write(
+                            f"  unit {plan.index + 1} would be {plan.status.replace('_', ' ')} "
+                            f"(version {plan.version})"
+                        )
                     for problem in plan.problems:
                         self.stderr.write(f"{name}: unit {plan.index + 1}: {problem}")
             if not catalogue:
@@ -76,14 +89,19 @@ class Command(BaseCommand):
                 f"Nothing was imported. The reading needs a person's eye first ({listed}). "
                 "Correct it on the import page, or fix the document."
             )
+        owner = _centre(centre) if centre else None
+        reports = []
         try:
             with transaction.atomic():
                 for name, result in results:
-                    report = spec_import(result=result, details=details)
+                    report = spec_import(result=result, details=details, centre=owner)
+                    reports.append({"file": name, **report.as_json()})
                     if not as_json:
                         self._describe(name, report)
         except SpecImportError as error:
             raise CommandError(f"Nothing was imported. {error}") from error
+        if as_json:
+            self.stdout.write(_dumps(reports[0] if len(reports) == 1 else reports))
 
     def _describe_reading(self, name, result):
         self.stdout.write(f"{name}: read as {result.layout_name}")
@@ -101,12 +119,23 @@ class Command(BaseCommand):
     def _describe(self, name, report):
         self.stdout.write(f"{name}:")
         if report.qualification:
-            self.stdout.write(f"  qualification {report.qualification}")
+            status = report.qualification_plan.status.replace("_", " ")
+            self.stdout.write(f"  qualification {report.qualification}: {status}")
         for plan, unit in zip(report.plans, report.units, strict=True):
             criteria = unit.criteria.count()
-            self.stdout.write(f"  {plan.action}: {unit} ({criteria} criteria)")
+            status = plan.status.replace("_", " ")
+            self.stdout.write(f"  {status}: {unit} v{unit.version} ({criteria} criteria)")
+        for qualification, status in report.carried:
+            self.stdout.write(f"  qualification {qualification}: {status.replace('_', ' ')}")
         for warning in report.warnings:
             self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
+
+
+def _centre(number: str):
+    centre = Centre.objects.filter(centre_number=number).first()
+    if centre is None:
+        raise CommandError(f"Nothing was imported. No centre has the number {number}.")
+    return centre
 
 
 def _catalogue_available() -> bool:
