@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from accounts.permissions import can_browse_catalogue, can_import_specifications
 from qualifications import selectors
@@ -17,6 +17,7 @@ from qualifications.forms import (
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import unit_rows
+from qualifications.permissions import is_staff, may_publish
 from qualifications.services import SpecImportError, spec_import, spec_plan
 
 
@@ -30,32 +31,38 @@ def catalogue(request):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     form = CatalogueSearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    context = {"form": form, "query": query}
+    owner = request.GET.get("owner", "")
+    owner = owner if owner in selectors.OWNER_FILTERS else ""
+    context = {"form": form, "query": query, "owner": owner}
+    context["owner_filters"] = selectors.OWNER_FILTERS
+    context["own_centre_ids"] = selectors.own_centre_ids(request.user)
     if query:
-        context["results"] = selectors.search_units(query)
+        context["results"] = selectors.search_units(query, request.user, owner)
     else:
-        context["qualifications"] = selectors.qualifications_with_counts()
-        context["units"] = selectors.standalone_units()
+        context["qualifications"] = selectors.qualifications_with_counts(request.user, owner)
+        context["units"] = selectors.standalone_units(request.user, owner)
     context["can_import"] = can_import_specifications(request.user)
+    context["can_grant_editors"] = is_staff(request.user)
     return render(request, "qualifications/catalogue.html", context)
 
 
 @login_required
 def qualification_detail(request, pk):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
-    qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
-    return render(
-        request,
-        "qualifications/qualification_detail.html",
-        selectors.qualification_page(qualification),
-    )
+    qualification = selectors.get_qualification_for_user(request.user, pk)
+    context = selectors.qualification_page(qualification)
+    context["can_publish"] = qualification.centre_id is not None and may_publish(request.user)
+    context["own_centre_ids"] = selectors.own_centre_ids(request.user)
+    return render(request, "qualifications/qualification_detail.html", context)
 
 
 @login_required
 def unit_detail(request, slug):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
-    unit = get_object_or_404(selectors.unit_with_outcomes(slug))
-    return render(request, "qualifications/unit_detail.html", {"unit": unit})
+    unit = selectors.unit_page(request.user, slug)
+    context = {"unit": unit, "own_centre_ids": selectors.own_centre_ids(request.user)}
+    context["can_publish"] = unit.centre_id is not None and may_publish(request.user)
+    return render(request, "qualifications/unit_detail.html", context)
 
 
 def _unit_forms(plans, data=None):

@@ -249,6 +249,7 @@ def person(centre_attr):
 # ---------------------------------------------------------------- the matrix
 
 CATALOGUE = signed_in()
+OWN_CATALOGUE = row(OK, other_admin=HIDDEN)
 BLANK_PDF = Access(
     kwargs=lambda s: {"slug": s.unit_a.slug, "layout": "record"},
     get=signed_in(),
@@ -271,7 +272,29 @@ MATRIX: dict[str, dict[str, Access]] = {
         "": Access(kwargs=lambda s: {"pk": s.qualification.pk}, get=CATALOGUE, post=CATALOGUE)
     },
     "unit_detail": {
-        "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE)
+        "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE),
+        # Centre A's own unit: centre B's people are not told it exists.
+        "own": Access(
+            kwargs=lambda s: {"slug": s.extra["own_unit"]},
+            get=OWN_CATALOGUE,
+            post=OWN_CATALOGUE,
+        ),
+    },
+    # Publishing to the shared catalogue: the site's staff only (none of the actors).
+    "unit_publish": {
+        "": Access(
+            kwargs=lambda s: {"slug": s.unit_a.slug}, get=post_only(), post=signed_in(DENIED)
+        ),
+        "own": Access(
+            kwargs=lambda s: {"slug": s.extra["own_unit"]},
+            get=post_only(),
+            post=row(DENIED, other_admin=HIDDEN),
+        ),
+    },
+    "qualification_publish": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.qualification.pk}, get=post_only(), post=signed_in(DENIED)
+        )
     },
     "checklist_blank_unit": {"": BLANK_PDF},
     "checklist_blank_qualification": {
