@@ -97,7 +97,7 @@ def _unit_name(unit: Unit) -> str:
     return f"unit {unit.code or unit.slug} version {unit.version}"
 
 
-def _publish_problems(units: list[Unit], qualification: Qualification | None) -> list[str]:
+def _publish_problems(units: list[Unit], qualifications: list[Qualification]) -> list[str]:
     """Why these rows cannot join the shared catalogue: a shared row with the same code or
     number and version exists already (the shared catalogue's keys are unique)."""
     problems = []
@@ -110,7 +110,7 @@ def _publish_problems(units: list[Unit], qualification: Qualification | None) ->
                 f"The shared catalogue already has {_unit_name(unit)} ({clash.title}); "
                 "publish a new version instead, or use the shared one."
             )
-    if qualification is not None:
+    for qualification in qualifications:
         clash = (
             Qualification.objects.shared()
             .filter(number=qualification.number, version=qualification.version)
@@ -138,12 +138,23 @@ def _publish(obj, *, by: User, centre, detail: dict) -> None:
     )
 
 
+def _own_units(lineages, centre) -> list[Unit]:
+    """Every version the centre owns of these units: versions travel together, so a unit's
+    history is never split between the shared catalogue and one centre's."""
+    return list(
+        Unit.objects.select_for_update()
+        .filter(lineage__in=lineages, centre=centre)
+        .order_by("lineage", "version")
+    )
+
+
 @transaction.atomic
 def catalogue_publish(*, obj: Unit | Qualification, by: User) -> list[Unit | Qualification]:
-    """Move a centre's own unit, or qualification with its own units, to the shared
-    catalogue, where every centre reads it and only staff and catalogue editors change it.
-    Returns the rows published (the qualification last). Refused, with nothing changed, when
-    the shared catalogue holds the same code or number and version already."""
+    """Move a centre's own unit (every version of it the centre owns), or qualification
+    (every version, with the centre's own units in them), to the shared catalogue, where
+    every centre reads it and only staff and catalogue editors change it. Returns the rows
+    published, units first. Refused, with nothing changed, when the shared catalogue holds
+    the same code or number and version already."""
     if not may_publish(by):
         raise ValidationError("Only the site's staff publish to the shared catalogue.")
     obj = type(obj).objects.select_for_update().select_related("centre").get(pk=obj.pk)
@@ -151,24 +162,26 @@ def catalogue_publish(*, obj: Unit | Qualification, by: User) -> list[Unit | Qua
         raise ValidationError(f"{obj} is in the shared catalogue already.")
     centre = obj.centre
     if isinstance(obj, Unit):
-        units, qualification = [obj], None
+        qualifications = []
+        units = _own_units([obj.lineage], centre)
     else:
-        qualification = obj
-        members = list(Unit.objects.filter(qualification_units__qualification=obj).order_by("pk"))
-        foreign = [u for u in members if u.centre_id not in (None, centre.pk)]
+        qualifications = list(
+            Qualification.objects.select_for_update()
+            .filter(number=obj.number, centre=centre)
+            .order_by("version")
+        )
+        members = Unit.objects.filter(qualification_units__qualification__in=qualifications)
+        foreign = [u for u in members.distinct() if u.centre_id not in (None, centre.pk)]
         if foreign:
             names = ", ".join(_unit_name(u) for u in foreign)
             raise ValidationError(f"{names} belongs to another centre; it cannot be published.")
-        units = [u for u in members if u.centre_id == centre.pk]
-    problems = _publish_problems(units, qualification)
+        units = _own_units(members.values("lineage"), centre)
+    problems = _publish_problems(units, qualifications)
     if problems:
         raise ValidationError(problems)
-    published = []
+    detail = {"with_qualification": obj.number} if qualifications else {}
     for unit in units:
-        detail = {"with_qualification": qualification.pk} if qualification else {}
         _publish(unit, by=by, centre=centre, detail=detail)
-        published.append(unit)
-    if qualification is not None:
+    for qualification in qualifications:
         _publish(qualification, by=by, centre=centre, detail={"units": [u.pk for u in units]})
-        published.append(qualification)
-    return published
+    return [*units, *qualifications]

@@ -29,6 +29,7 @@ from qualifications.models import (
 )
 from qualifications.permissions import EDITOR_GROUP, may_change
 from qualifications.services import spec_import
+from qualifications.versions import copy_unit
 from tests.factories import MembershipFactory, UserFactory
 from tests.portfolios.helpers import make_unit
 
@@ -436,6 +437,15 @@ def test_publishing_a_qualification_publishes_its_own_units(client, staff, outsi
     page = client.get(reverse("qualification_detail", args=[qualification.pk]))
     assert page.status_code == 200
     assert _shows(page, OWN_UNIT_TITLE)
+
+
+def test_publishing_a_unit_publishes_every_version_its_centre_owns(staff, own):
+    unit = own[1]
+    second = copy_unit(unit)
+    published = ownership.catalogue_publish(obj=second, by=staff)
+    assert [(u.pk, u.version) for u in published] == [(unit.pk, 1), (second.pk, 2)]
+    assert set(Unit.objects.filter(lineage=unit.lineage).values_list("centre", flat=True)) == {None}
+    assert AuditEntry.objects.filter(data__change="published").count() == 2
 
 
 def test_publish_refused_when_the_shared_catalogue_has_it(client, staff, own):
