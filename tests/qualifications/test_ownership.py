@@ -144,6 +144,19 @@ def test_search_finds_own_unit_only_at_its_centre(client, centre_admin, outsider
         assert not _shows(response, OWN_UNIT_TITLE)
 
 
+@pytest.mark.parametrize("extra", [1, 30])
+def test_catalogue_queries_do_not_grow_with_own_rows(
+    client, centre_admin, centre, own, extra, django_assert_num_queries
+):
+    for n in range(extra):
+        _own(make_unit("", f"In-house topic {n}", outcomes=1, criteria=1), centre)
+    client.force_login(centre_admin)
+    client.get(reverse("catalogue"))  # the session and the person are read once
+    with django_assert_num_queries(7):
+        page = client.get(reverse("catalogue"))
+    assert page.content.decode().count(OWN_BADGE) == 2 + extra
+
+
 def test_staff_see_every_centres_own_named_by_centre(client, staff, own, centre):
     client.force_login(staff)
     page = client.get(reverse("catalogue"))
