@@ -8,11 +8,13 @@ import inspect
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
+from audit.chain import verify_chain
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from centres.services import intake_preview
@@ -597,3 +599,12 @@ def test_staff_import_into_the_shared_catalogue(client, staff, outsider):
     assert unit.centre_id is None
     client.force_login(outsider)
     assert client.get(unit.get_absolute_url()).status_code == 200
+
+
+def test_the_trail_stays_intact_after_grants_and_publishing(staff, centre_admin, own):
+    ownership.catalogue_editor_grant(person=centre_admin, by=staff)
+    ownership.catalogue_editor_revoke(person=centre_admin, by=staff)
+    ownership.catalogue_publish(obj=own[0], by=staff)
+    report = verify_chain()
+    assert report.ok, report.problem
+    call_command("verify_audit")  # rows and their entries agree too (raises if not)
