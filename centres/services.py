@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import services as people
@@ -34,6 +35,7 @@ from centres.models import IntakeUpload
 from portfolios.models import Enrolment, EnrolmentUnit
 from portfolios.services import enrolment_create, enrolment_units_add
 from qualifications.models import Qualification, QualificationUnit, Unit
+from qualifications.permissions import usable_q
 from qualifications.rules import check_unit_choice
 
 # What a row does, as the preview's badges and the summary count it.
@@ -104,10 +106,18 @@ class _Lookups:
             .select_related("user")
             if m.user.email
         }
-        self.qualifications = {q.number: q for q in Qualification.objects.all()}
-        self.units = {u.code: u for u in Unit.objects.exclude(code="")}
+        # Only the shared catalogue and the centre's own (another centre's is "not in the
+        # catalogue"); where a number or code has several versions, the latest, and of two
+        # alike the centre's own.
+        usable = usable_q(centre)
+        order = ("version", F("centre_id").asc(nulls_first=True))
+        qualifications = Qualification.objects.filter(usable).order_by(*order)
+        self.qualifications = {q.number: q for q in qualifications}
+        units = Unit.objects.filter(usable).exclude(code="").order_by(*order)
+        self.units = {u.code: u for u in units}
         self.members = {}
-        for link in QualificationUnit.objects.select_related("group", "unit"):
+        links = QualificationUnit.objects.filter(usable_q(centre, "qualification__"))
+        for link in links.select_related("group", "unit"):
             self.members.setdefault(link.qualification_id, []).append(link)
 
 

@@ -7,7 +7,7 @@ printed has changed) and sends them; nothing here is kept in the browser's cache
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,7 +19,7 @@ from checklists.forms import CohortPrintForm
 from moderation import access as moderation_access
 from portfolios import permissions as portfolio_permissions
 from portfolios.selectors import get_enrolment_for_user
-from qualifications.models import Qualification, Unit
+from qualifications.selectors import get_qualification_for_user, get_unit_for_user
 
 
 def _pdf_response(printed: services.PrintedChecklist) -> HttpResponse:
@@ -45,7 +45,7 @@ def _require_blank(user) -> None:
 @login_required
 def blank_unit_checklist(request, slug, layout):
     _require_blank(request.user)
-    unit = get_object_or_404(Unit, slug=slug)
+    unit = get_unit_for_user(request.user, slug)
     return _pdf_response(
         services.blank_checklist_print(layout=layout, unit=unit, with_extras=_with_extras(request))
     )
@@ -56,7 +56,7 @@ def blank_unit_checklist(request, slug, layout):
 @login_required
 def blank_qualification_checklist(request, pk, layout):
     _require_blank(request.user)
-    qualification = get_object_or_404(Qualification, pk=pk)
+    qualification = get_qualification_for_user(request.user, pk)
     return _pdf_response(
         services.blank_checklist_print(
             layout=layout, qualification=qualification, with_extras=_with_extras(request)

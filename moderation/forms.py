@@ -12,6 +12,7 @@ from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment
 from portfolios.selectors import people_at
 from qualifications.models import EvidenceMethod, Qualification, Unit
+from qualifications.permissions import usable_q
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -292,11 +293,15 @@ class SamplingPlanForm(_Form):
         super().__init__(*args, **kwargs)
         self.fields["tutor"].queryset = people_at(centre, Role.TUTOR).exclude(pk=moderator.pk)
         in_use = Enrolment.objects.filter(centre=centre, qualification__isnull=False)
-        self.fields["qualification"].queryset = Qualification.objects.filter(
-            pk__in=in_use.values("qualification_id")
-        ).order_by("title")
+        usable = usable_q(centre)
+        self.fields["qualification"].queryset = (
+            Qualification.objects.filter(pk__in=in_use.values("qualification_id"))
+            .filter(usable)
+            .order_by("title")
+        )
         self.fields["new_units"].queryset = (
             Unit.objects.filter(qualifications__in=in_use.values("qualification_id"))
+            .filter(usable)
             .distinct()
             .order_by("code", "title")
         )
@@ -374,6 +379,7 @@ class GrantForm(_Form):
         )
         self.fields["units"].queryset = (
             Unit.objects.filter(enrolment_units__enrolment__centre=centre)
+            .filter(usable_q(centre))
             .distinct()
             .order_by("code", "title")
         )

@@ -45,6 +45,7 @@ from portfolios.models import (
 )
 from portfolios.state import current_evidence_q
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from qualifications.permissions import may_use
 
 
 class StaleDecision(ValidationError):
@@ -576,6 +577,10 @@ def plan_save(
         raise ValidationError({"tutor": f"{tutor} is not a tutor at {centre.name}."})
     if not (include_interim or include_summative):
         raise ValidationError("Sample interim work, summative work, or both.")
+    if not may_use(centre, qualification):
+        raise ValidationError(
+            {"qualification": f"{qualification.number} is not in {centre.name}'s catalogue."}
+        )
     in_qualification = set(qualification.units.values_list("pk", flat=True))
     if any(u.pk not in in_qualification for u in new_units):
         raise ValidationError({"new_units": "Choose units of the qualification."})
@@ -650,6 +655,8 @@ def grant_create(
         raise ValidationError({"ends_at": "The access would already have ended."})
     if any(e.centre_id != centre.pk for e in enrolments):
         raise ValidationError({"enrolments": "Choose learners of this centre."})
+    if any(not may_use(centre, u) for u in units):
+        raise ValidationError({"units": f"Choose units in {centre.name}'s catalogue."})
     with transaction.atomic():
         grant = EqaGrant(
             centre=centre,

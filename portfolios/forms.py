@@ -17,6 +17,7 @@ from portfolios.validators import (
     validate_upload_count,
 )
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from qualifications.permissions import usable_q
 from qualifications.rules import check_unit_choice
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,16 +43,25 @@ class ProgrammeForm(_Form):
     """Step one of enrolling: a qualification, or a single unit as a short course."""
 
     qualification = forms.ModelChoiceField(
-        queryset=Qualification.objects.order_by("title"),
-        required=False,
-        empty_label="Choose a qualification…",
+        queryset=None, required=False, empty_label="Choose a qualification…"
     )
     unit = forms.ModelChoiceField(
-        queryset=Unit.objects.order_by("code", "title"),
+        queryset=None,
         required=False,
         label="or a single unit (short course)",
         empty_label="Choose a unit…",
     )
+
+    def __init__(self, *args, centre, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The shared catalogue and the centre's own: never another centre's.
+        usable = usable_q(centre)
+        self.fields["qualification"].queryset = Qualification.objects.filter(usable).order_by(
+            "title", "version"
+        )
+        self.fields["unit"].queryset = Unit.objects.filter(usable).order_by(
+            "code", "title", "version"
+        )
 
     def clean(self):
         data = super().clean()
@@ -92,7 +102,7 @@ class _EnrolmentFields(_Form):
         self.combination_notes: list[str] = []
         self.fields["tutor"].queryset = people_at(centre, Role.TUTOR)
         if qualification is not None:
-            self.fields["units"].queryset = qualification.units.all()
+            self.fields["units"].queryset = qualification.units.filter(usable_q(centre))
         else:
             self.fields["units"].queryset = Unit.objects.filter(pk=unit.pk)
             self.fields["units"].initial = [unit.pk]

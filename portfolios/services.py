@@ -38,6 +38,7 @@ from portfolios.selectors import evidence_methods_for
 from portfolios.uploads import clean_display_name, delete_stored, store_upload
 from portfolios.validators import validate_evidence_file, validate_upload_count
 from qualifications.models import AssessmentCriterion, EvidenceMethod, Qualification, Unit
+from qualifications.permissions import may_use
 from qualifications.rules import check_unit_choice
 
 # ---------------------------------------------------------------- enrolments
@@ -58,6 +59,23 @@ def _check_units(qualification: Qualification | None, units: Sequence[Unit]) -> 
             return ["A short-course enrolment is on exactly one unit."]
         return []
     return check_unit_choice(qualification, units).problems
+
+
+def _check_catalogue(
+    centre: Centre, qualification: Qualification | None, units: Sequence[Unit]
+) -> list[str]:
+    """Learners are enrolled only on the shared catalogue and their centre's own."""
+    problems = []
+    if qualification is not None and not may_use(centre, qualification):
+        problems.append(
+            f"Qualification {qualification.number} is not in {centre.name}'s catalogue."
+        )
+    problems += [
+        f"Unit {_unit_name(unit)} is not in {centre.name}'s catalogue."
+        for unit in units
+        if not may_use(centre, unit)
+    ]
+    return problems
 
 
 def _unit_name(unit: Unit) -> str:
@@ -129,6 +147,7 @@ def enrolment_create(
     by: User | None,
 ) -> Enrolment:
     problems = _check_people(centre=centre, learner=learner, tutor=tutor)
+    problems += _check_catalogue(centre, qualification, units)
     problems += _check_units(qualification, units)
     if problems:
         raise ValidationError(problems)
@@ -212,6 +231,7 @@ def enrolment_update(
             .get(pk=enrolment.pk)
         )
         problems = _check_people(centre=enrolment.centre, learner=enrolment.learner, tutor=tutor)
+        problems += _check_catalogue(enrolment.centre, None, units)
         # A withdrawn unit still counts for the rules, so withdrawing one never blocks an edit.
         problems += _check_units(enrolment.qualification, [*units, *_withdrawn_units(enrolment)])
         problems += enrolment_units_check(enrolment=enrolment, units=units)
@@ -261,6 +281,9 @@ def enrolment_update(
 def enrolment_units_add(*, enrolment: Enrolment, units: Sequence[Unit], by: User) -> list[Unit]:
     """Add units to the enrolment (an import adds, never takes away); returns those added.
     Call inside the caller's transaction."""
+    problems = _check_catalogue(enrolment.centre, None, units)
+    if problems:
+        raise ValidationError(problems)
     rows = _add_units(enrolment, _ordered_units(enrolment.qualification, units), by=by)
     return [row.unit for row in rows]
 

@@ -103,7 +103,7 @@ def _checking(request) -> bool:
 @login_required
 def enrolment_create(request, centre_pk):
     centre = get_centre_for_user(request.user, centre_pk, manage=True)
-    programme = ProgrammeForm(request.GET or None)
+    programme = ProgrammeForm(request.GET or None, centre=centre)
     if not programme.is_valid():
         return render(
             request, "portfolios/enrolment_programme.html", {"centre": centre, "form": programme}

@@ -72,6 +72,25 @@ def may_change(user, obj) -> bool:
     return is_staff(user) or obj.centre_id in {c.pk for c in owning_centres(user)}
 
 
+def may_import(user) -> bool:
+    """Centre admins import into their centres' own catalogue; staff and catalogue editors
+    into the shared one."""
+    return is_catalogue_editor(user) or bool(owning_centres(user))
+
+
 def may_publish(user) -> bool:
     """Moving a centre's own unit or qualification to the shared catalogue: staff only."""
     return is_staff(user)
+
+
+def usable_q(centre, prefix: str = "") -> Q:
+    """A filter for the catalogue rows a centre may enrol on, sample or grant: the shared
+    catalogue and its own (never another centre's, whoever is asking)."""
+    centre_id = getattr(centre, "pk", centre)
+    return Q(**{f"{prefix}centre__isnull": True}) | Q(**{f"{prefix}centre": centre_id})
+
+
+def may_use(centre, obj) -> bool:
+    """Whether learners at `centre` may be enrolled on (sampled on, granted) this unit or
+    qualification."""
+    return obj.centre_id is None or obj.centre_id == getattr(centre, "pk", centre)

@@ -1,5 +1,7 @@
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 
+from accounts.models import User
 from accounts.permissions import memberships_of
 from qualifications.models import (
     AssessmentCriterion,
@@ -8,14 +10,53 @@ from qualifications.models import (
     QualificationUnit,
     Unit,
 )
-from qualifications.permissions import is_staff, visible
+from qualifications.permissions import EDITOR_GROUP, is_staff, visible, visible_centre_ids
 from qualifications.versions import qualification_versions, unit_versions
 
+# The catalogue list's owner filter (`?owner=`): everything the person sees, the shared
+# catalogue alone, or their centres' own units and qualifications alone.
+OWNER_FILTERS = {"": "Everything", "shared": "Shared catalogue", "own": "Your centre's own"}
 
-def qualifications_with_counts():
-    return Qualification.objects.select_related("awarding_body").annotate(
-        unit_count=Count("qualification_units", distinct=True)
+
+def _owned(queryset, user, owner: str):
+    queryset = visible(queryset, user)
+    if owner == "shared":
+        return queryset.filter(centre__isnull=True)
+    if owner == "own":
+        return queryset.filter(centre__isnull=False)
+    return queryset
+
+
+def get_qualification_for_user(user, pk) -> Qualification:
+    """A qualification the person may see (404 for another centre's own, as for none)."""
+    qualification = (
+        visible(Qualification.objects.select_related("awarding_body", "centre"), user)
+        .filter(pk=pk)
+        .first()
     )
+    if qualification is None:
+        raise Http404("No such qualification in the catalogue you see.")
+    return qualification
+
+
+def get_unit_for_user(user, slug: str, queryset=None) -> Unit:
+    """A unit the person may see (404 for another centre's own, as for none)."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    unit = visible(queryset.select_related("centre"), user).filter(slug=slug).first()
+    if unit is None:
+        raise Http404("No such unit in the catalogue you see.")
+    return unit
+
+
+def own_centre_ids(user) -> set[int]:
+    """The centres whose own catalogue rows the catalogue marks as "your centre's own"."""
+    return visible_centre_ids(user)
+
+
+def qualifications_with_counts(user, owner: str = ""):
+    return _owned(
+        Qualification.objects.select_related("awarding_body", "centre"), user, owner
+    ).annotate(unit_count=Count("qualification_units", distinct=True))
 
 
 def qualifications_with_body():
@@ -39,11 +80,10 @@ def qualification_page(qualification) -> dict:
     }
 
 
-def standalone_units():
+def standalone_units(user, owner: str = ""):
     """Units that belong to no qualification (short courses, single-unit awards)."""
-    return Unit.objects.filter(qualification_units__isnull=True).annotate(
-        criteria_count=Count("criteria")
-    )
+    units = Unit.objects.filter(qualification_units__isnull=True).select_related("centre")
+    return _owned(units, user, owner).annotate(criteria_count=Count("criteria"))
 
 
 def qualification_units(qualification):
@@ -55,34 +95,31 @@ def qualification_units(qualification):
     )
 
 
-def unit_with_outcomes(slug):
+def unit_page(user, slug: str) -> Unit:
+    """The unit page's unit, with the qualifications it is in that the person may see (a
+    shared unit in another centre's own qualification must not name that qualification)."""
     criteria = AssessmentCriterion.objects.order_by("sort_key")
     outcomes = LearningOutcome.objects.order_by("sort_key").prefetch_related(
         Prefetch("criteria", queryset=criteria)
     )
-    return Unit.objects.prefetch_related(
+    places = visible(
+        QualificationUnit.objects.select_related("qualification", "group"), user, "qualification__"
+    )
+    units = Unit.objects.prefetch_related(
         Prefetch("outcomes", queryset=outcomes),
         "other_codes",
         "evidence_methods",
-        Prefetch(
-            "qualification_units",
-            queryset=QualificationUnit.objects.select_related("qualification", "group"),
-        ),
-    ).filter(slug=slug)
+        Prefetch("qualification_units", queryset=places),
+    )
+    return get_unit_for_user(user, slug, queryset=units)
 
 
-def search_units(query: str):
+def search_units(query: str, user, owner: str = ""):
     return (
-        Unit.objects.search(query)
+        _owned(Unit.objects.search(query).select_related("centre"), user, owner)
         .annotate(criteria_count=Count("criteria", distinct=True))
         .order_by("code", "title")[:100]
     )
-
-
-def qualification_to_export(user, pk):
-    """The qualification version whose structure `user` may download, or None: shared ones
-    and their own centres' (`permissions.visible`)."""
-    return visible(qualifications_with_body(), user).filter(pk=pk).first()
 
 
 def _enrolments_seen(user, prefix: str) -> Q:
@@ -96,7 +133,7 @@ def _enrolments_seen(user, prefix: str) -> Q:
 def unit_versions_for(unit: Unit, user):
     """Every version of `unit`, oldest first, each with how many enrolments `user` may see
     are on it (`enrolment_count`)."""
-    return unit_versions(unit).annotate(
+    return visible(unit_versions(unit), user).annotate(
         enrolment_count=Count(
             "enrolment_units__enrolment",
             filter=_enrolments_seen(user, "enrolment_units__enrolment__"),
@@ -107,8 +144,13 @@ def unit_versions_for(unit: Unit, user):
 
 def qualification_versions_for(qualification: Qualification, user):
     """As `unit_versions_for`, for a qualification."""
-    return qualification_versions(qualification).annotate(
+    return visible(qualification_versions(qualification), user).annotate(
         enrolment_count=Count(
             "enrolments", filter=_enrolments_seen(user, "enrolments__"), distinct=True
         )
     )
+
+
+def catalogue_editors():
+    """The people given the catalogue editor role (staff have its rights without it)."""
+    return User.objects.filter(groups__name=EDITOR_GROUP).order_by("last_name", "first_name")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualifications import rule_views, views
+from qualifications import ownership_views, rule_views, views
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
@@ -15,7 +15,14 @@ urlpatterns = [
         views.qualification_structure,
         name="qualification_structure",
     ),
+    path(
+        "qualifications/<int:pk>/publish/",
+        ownership_views.qualification_publish,
+        name="qualification_publish",
+    ),
     path("units/<slug:slug>/", views.unit_detail, name="unit_detail"),
+    path("units/<slug:slug>/publish/", ownership_views.unit_publish, name="unit_publish"),
     path("import/", views.spec_import_view, name="spec_import"),
     path("import/structure/", views.structure_import_view, name="structure_import"),
+    path("editors/", ownership_views.catalogue_editors, name="catalogue_editors"),
 ]

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import can_browse_catalogue, can_import_specifications
+from accounts.permissions import can_browse_catalogue
 from qualifications import selectors
 from qualifications.forms import (
     CatalogueSearchForm,
@@ -21,7 +21,14 @@ from qualifications.forms import (
 )
 from qualifications.importer import SpecParseError, parse_spec
 from qualifications.importer.edits import unit_rows
-from qualifications.permissions import may_change, may_import_structure
+from qualifications.ownership_forms import ImportOwnerForm
+from qualifications.permissions import (
+    is_staff,
+    may_change,
+    may_import,
+    may_import_structure,
+    may_publish,
+)
 from qualifications.services import SpecImportError, spec_import, spec_plan
 from qualifications.structure import StructureError, dumps, export_structure, import_structure
 
@@ -36,33 +43,42 @@ def catalogue(request):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
     form = CatalogueSearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    context = {"form": form, "query": query}
+    owner = request.GET.get("owner", "")
+    owner = owner if owner in selectors.OWNER_FILTERS else ""
+    context = {"form": form, "query": query, "owner": owner}
+    context["owner_filters"] = selectors.OWNER_FILTERS
+    context["own_centre_ids"] = selectors.own_centre_ids(request.user)
     if query:
-        context["results"] = selectors.search_units(query)
+        context["results"] = selectors.search_units(query, request.user, owner)
     else:
-        context["qualifications"] = selectors.qualifications_with_counts()
-        context["units"] = selectors.standalone_units()
-    context["can_import"] = can_import_specifications(request.user)
+        context["qualifications"] = selectors.qualifications_with_counts(request.user, owner)
+        context["units"] = selectors.standalone_units(request.user, owner)
+    context["can_import"] = may_import(request.user)
     context["can_import_structure"] = may_import_structure(request.user)
+    context["can_grant_editors"] = is_staff(request.user)
     return render(request, "qualifications/catalogue.html", context)
 
 
 @login_required
 def qualification_detail(request, pk):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
-    qualification = get_object_or_404(selectors.qualifications_with_body(), pk=pk)
+    qualification = selectors.get_qualification_for_user(request.user, pk)
     context = selectors.qualification_page(qualification)
     context["can_edit_rules"] = may_change(request.user, qualification)
     context["versions"] = selectors.qualification_versions_for(qualification, request.user)
+    context["can_publish"] = qualification.centre_id is not None and may_publish(request.user)
+    context["own_centre_ids"] = selectors.own_centre_ids(request.user)
     return render(request, "qualifications/qualification_detail.html", context)
 
 
 @login_required
 def unit_detail(request, slug):
     _require(can_browse_catalogue(request.user), "Sign in to browse the catalogue.")
-    unit = get_object_or_404(selectors.unit_with_outcomes(slug))
-    versions = selectors.unit_versions_for(unit, request.user)
-    return render(request, "qualifications/unit_detail.html", {"unit": unit, "versions": versions})
+    unit = selectors.unit_page(request.user, slug)
+    context = {"unit": unit, "own_centre_ids": selectors.own_centre_ids(request.user)}
+    context["versions"] = selectors.unit_versions_for(unit, request.user)
+    context["can_publish"] = unit.centre_id is not None and may_publish(request.user)
+    return render(request, "qualifications/unit_detail.html", context)
 
 
 def _unit_forms(plans, data=None):
@@ -89,7 +105,7 @@ def _unit_forms(plans, data=None):
     return forms
 
 
-def _read_source(request):
+def _read_source(request, owner):
     """(source text, parsed result, None), or (…, None, the page with what is wrong)."""
     form = None
     if "source_text" in request.POST:
@@ -97,22 +113,21 @@ def _read_source(request):
     else:
         form = SpecSourceForm(request.POST, request.FILES)
         if not form.is_valid():
-            return (
-                "",
-                None,
-                render(request, "qualifications/import.html", {"form": form}, status=400),
-            )
+            context = {"form": form, "owner_form": owner}
+            page = render(request, "qualifications/import.html", context, status=400)
+            return "", None, page
         source_text = form.cleaned_data["source_text"]
     try:
         return source_text, parse_spec(source_text), None
     except SpecParseError as error:
         form = form or SpecSourceForm(initial={"text": source_text})
         form.add_error(None, f"Nothing was imported. {error}")
-        page = render(request, "qualifications/import.html", {"form": form}, status=400)
+        context = {"form": form, "owner_form": owner}
+        page = render(request, "qualifications/import.html", context, status=400)
         return source_text, None, page
 
 
-def _save_import(request, result, unit_forms):
+def _save_import(request, result, unit_forms, centre):
     """Save the corrected reading; the saved catalogue page, or None with the reason said."""
     if result.doubts and not any(rows_posted(rows) for _, _, rows in unit_forms):
         messages.error(request, "Check the rows below before saving: the reading is in doubt.")
@@ -122,7 +137,10 @@ def _save_import(request, result, unit_forms):
     details = {plan.index: f.cleaned_data for plan, f, _ in unit_forms}
     try:
         report = spec_import(
-            result=corrected_result(result, unit_forms), details=details, by=request.user
+            result=corrected_result(result, unit_forms),
+            details=details,
+            by=request.user,
+            centre=centre,
         )
     except SpecImportError as error:
         messages.error(request, f"Nothing was imported. {error}")
@@ -139,25 +157,35 @@ def _save_import(request, result, unit_forms):
 
 @login_required
 def spec_import_view(request):
-    """Paste or upload → preview of what was recognised, corrected by the admin → save."""
+    """Paste or upload → preview of what was recognised, corrected by the admin → save, into
+    the admin's centre's own catalogue (or, for staff and catalogue editors, the shared one)."""
     _require(
-        can_import_specifications(request.user),
-        "Only centre admins may import specifications.",
+        may_import(request.user),
+        "Only centre admins, catalogue editors and the site's staff import specifications.",
     )
-    if request.method != "POST":
-        return render(request, "qualifications/import.html", {"form": SpecSourceForm()})
-    source_text, result, refused = _read_source(request)
+    posted = request.POST if request.method == "POST" else None
+    owner = ImportOwnerForm(posted, user=request.user)
+    if posted is None:
+        context = {"form": SpecSourceForm(), "owner_form": owner}
+        return render(request, "qualifications/import.html", context)
+    if not owner.is_valid():
+        # A forged or stale choice of catalogue: nothing is read, nothing saved.
+        context = {"form": SpecSourceForm(), "owner_form": owner}
+        return render(request, "qualifications/import.html", context, status=400)
+    centre = owner.centre()
+    source_text, result, refused = _read_source(request, owner)
     if refused:
         return refused
     confirming = request.POST.get("confirm") == "1"
-    preview = spec_plan(result=result)
+    preview = spec_plan(result=result, centre=centre)
     unit_forms = _unit_forms(preview.plans, request.POST if confirming else None)
-    if confirming and (saved := _save_import(request, result, unit_forms)):
+    if confirming and (saved := _save_import(request, result, unit_forms, centre)):
         return saved
     context = {"result": result, "source_text": source_text, "units": unit_forms}
     context["warnings"] = preview.warnings
     context["qualification_plan"] = preview.qualification_plan
     context["criteria_total"] = sum(p.parsed.criteria_count for p in preview.plans)
+    context["owner_form"] = owner
     return render(
         request, "qualifications/import_preview.html", context, status=400 if confirming else 200
     )
@@ -167,9 +195,7 @@ def spec_import_view(request):
 @require_GET
 def qualification_structure(request, pk):
     """The qualification version's whole structure as one JSON document, to download."""
-    qualification = selectors.qualification_to_export(request.user, pk)
-    if qualification is None:
-        raise Http404("No such qualification.")
+    qualification = selectors.get_qualification_for_user(request.user, pk)
     response = HttpResponse(
         dumps(export_structure(qualification)), content_type="application/json; charset=utf-8"
     )

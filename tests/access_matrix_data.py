@@ -141,6 +141,12 @@ def _catalogue():
     return qualification, unit_a, unit_b
 
 
+def _own_unit(centre) -> str:
+    unit = make_unit("", "Alpha in-house induction", outcomes=1, criteria=1)
+    Unit.objects.filter(pk=unit.pk).update(centre=centre)
+    return unit.slug
+
+
 def _enrol(qualification, units, *, centre, learner, tutor, by):
     return portfolio_services.enrolment_create(
         centre=centre,
@@ -323,6 +329,8 @@ def build_scenario() -> Scenario:
             "invitation": account_services.invitation_create(
                 centre=other_centre, person=alice, email=alice.email, roles=["learner"], by=bea
             ).pk,
+            # Centre A's own unit (not yet published): centre B never sees it.
+            "own_unit": _own_unit(centre),
         },
     )
 

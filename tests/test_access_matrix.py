@@ -250,6 +250,7 @@ def person(centre_attr):
 # ---------------------------------------------------------------- the matrix
 
 CATALOGUE = signed_in()
+OWN_CATALOGUE = row(OK, other_admin=HIDDEN)
 BLANK_PDF = Access(
     kwargs=lambda s: {"slug": s.unit_a.slug, "layout": "record"},
     get=signed_in(),
@@ -279,7 +280,29 @@ MATRIX: dict[str, dict[str, Access]] = {
         )
     },
     "unit_detail": {
-        "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE)
+        "": Access(kwargs=lambda s: {"slug": s.unit_a.slug}, get=CATALOGUE, post=CATALOGUE),
+        # Centre A's own unit: centre B's people are not told it exists.
+        "own": Access(
+            kwargs=lambda s: {"slug": s.extra["own_unit"]},
+            get=OWN_CATALOGUE,
+            post=OWN_CATALOGUE,
+        ),
+    },
+    # Publishing to the shared catalogue: the site's staff only (none of the actors).
+    "unit_publish": {
+        "": Access(
+            kwargs=lambda s: {"slug": s.unit_a.slug}, get=post_only(), post=signed_in(DENIED)
+        ),
+        "own": Access(
+            kwargs=lambda s: {"slug": s.extra["own_unit"]},
+            get=post_only(),
+            post=row(DENIED, other_admin=HIDDEN),
+        ),
+    },
+    "qualification_publish": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.qualification.pk}, get=post_only(), post=signed_in(DENIED)
+        )
     },
     # The rules editor: the shared catalogue's editors (no actor here) on shared ones; a
     # centre's admins on its own, which no other centre sees.
