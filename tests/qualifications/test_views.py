@@ -53,7 +53,7 @@ def test_qualification_page_queries_do_not_grow_with_units(
 ):
     client.force_login(learner)
     diploma = Qualification.objects.get(number="601/3734/4")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         client.get(diploma.get_absolute_url())
 
 
