@@ -313,20 +313,12 @@ def progress_rows(centre) -> list[list]:
                     moderated.get((enrolment_id, unit_id, ModeratorKind.EXTERNAL), "not sampled"),
                     e.qualification.version if e.qualification else "",
                     unit.version,
-                    export_grade(unit_grade),
+                    unit_grade.grade_text if unit_grade else "",
                     qualification_grade.grade_label if qualification_grade else "",
                     qualification_grade.points if qualification_grade else "",
                 ]
             )
     return rows
-
-
-def export_grade(unit_grade) -> str:
-    """A unit's grade as the export writes it: "Merit", "not yet" while a graded unit has
-    none, "" for an ungraded unit."""
-    if unit_grade is None or not unit_grade.is_graded:
-        return ""
-    return unit_grade.grade_label or "not yet"
 
 
 # ---------------------------------------------------------------- the centre's people

@@ -201,7 +201,7 @@ class ChecklistDocument:
 
     @property
     def qualification_reference(self) -> str:
-        """ "601/3734/4 version 1": the qualification's number and version as printed."""
+        """The qualification's number and version as printed: "601/3734/4 version 1"."""
         return spec_label(self.qualification_number, self.qualification_version)
 
     def _head(self) -> tuple:

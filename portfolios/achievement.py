@@ -71,15 +71,23 @@ class UnitAchievement:
         return band_label(self.grade)
 
     @property
+    def grade_text(self) -> str:
+        """The grade as exports and the EQA bundle write it: "Merit", "not yet" while a
+        graded unit has none, "" for an ungraded unit."""
+        if not self.is_graded:
+            return ""
+        return self.grade_label or "not yet"
+
+    @property
     def summary(self) -> str:
-        """ "Grade: Merit" or "Grade: not yet"; "" for an ungraded unit."""
+        """The badge: "Grade: Merit" or "Grade: not yet"; "" for an ungraded unit."""
         if not self.is_graded:
             return ""
         return f"Grade: {self.grade_label}" if self.grade else "Grade: not yet"
 
     @property
     def needs(self) -> str:
-        """ "Distinction needs D1, D2"; "" at the unit's highest grade or when ungraded."""
+        """What the next grade needs: "Distinction needs D1, D2"; "" at its highest grade."""
         if not self.next_grade:
             return ""
         return f"{band_label(self.next_grade)} needs {', '.join(self.needed)}"
@@ -106,7 +114,7 @@ class QualificationAchievement:
 
     @property
     def summary(self) -> str:
-        """ "Merit, 46 points", or why there is no grade yet."""
+        """The words shown: "Merit, 46 points", or why there is no grade yet."""
         r = self.result
         if r is None:
             return f"No grade: {self.problem}"

@@ -105,3 +105,84 @@ def test_ungraded_units_print_no_grade(catalogue, enrolment):
     document = filled_for_enrolment(enrolment, Layout.ACHIEVEMENT)
     assert not any(block.is_graded for block in document.units)
     assert "Unitgrade" not in pdf_text(render_checklist(document))
+
+
+# ---------------------------------------------------------------- the EQA bundle
+
+
+def _bundle(enrolment, by, **kwargs):
+    import csv
+    import io
+    import zipfile
+
+    from checklists.bundle import build_bundle
+
+    archive = zipfile.ZipFile(build_bundle(enrolment, by=by, **kwargs))
+
+    def rows(name):
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+
+    return archive.read("README.txt").decode(), rows
+
+
+def test_bundle_prints_the_version_units_and_grades(graded_enrolment, centre_admin):
+    readme, rows = _bundle(graded_enrolment, centre_admin)
+    assert "Specification: 603/0001/1 version 1\n" in readme
+    # One Merit unit: 8 points, a pass (merit needs 23).
+    assert "Qualification grade: Pass, 8 points\n" in readme
+    assert "units.csv       the units with the version the learner is on, and grades" in readme
+    assert rows("units.csv") == [
+        {
+            "Unit": "T/500/0001",
+            "Title": "Investigate systems",
+            "Version": "2",
+            "Credits": "10",
+            "Grade": "Merit",
+            "Next grade needs": "Distinction needs D1, D2",
+        }
+    ]
+    decisions = rows("decisions.csv")
+    assert [(d["Criterion"], d["Printed as"], d["Grade band"]) for d in decisions] == [
+        ("1.1", "P1", "Pass"),
+        ("1.2", "P2", "Pass"),
+        ("1.3", "M1", "Merit"),
+        ("2.1", "P3", "Pass"),
+        ("2.2", "M2", "Merit"),
+    ]
+    (item,) = rows("index.csv")
+    assert item["Criteria"] == (
+        "T/500/0001 P1; T/500/0001 P2; T/500/0001 M1; T/500/0001 D1; "
+        "T/500/0001 P3; T/500/0001 M2; T/500/0001 D2"
+    )
+
+
+def test_a_bundle_of_some_units_gives_no_qualification_grade(
+    graded, graded_enrolment, centre_admin
+):
+    _, unit = graded
+    readme, rows = _bundle(graded_enrolment, centre_admin, unit_ids=[unit.pk])
+    assert "Qualification grade" not in readme
+    assert [r["Grade"] for r in rows("units.csv")] == ["Merit"]
+    readme, rows = _bundle(graded_enrolment, centre_admin, unit_ids=[])
+    assert rows("units.csv") == []
+
+
+def test_a_short_course_bundle_names_its_unit_version(
+    catalogue, centre, named_people, centre_admin
+):
+    from tests.checklists.helpers import enrol as enrol_catalogue
+
+    learner, tutor = named_people
+    short = enrol_catalogue(
+        type("C", (), {"qualification": None})(),
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        by=centre_admin,
+        units=catalogue.units[:1],
+    )
+    readme, rows = _bundle(short, centre_admin)
+    assert "Specification: short course (see units.csv for the unit's version)" in readme
+    assert [(r["Unit"], r["Version"], r["Grade"]) for r in rows("units.csv")] == [
+        ("A/100/0001", "1", "")
+    ]
