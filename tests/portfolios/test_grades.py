@@ -179,3 +179,25 @@ def test_an_ungraded_portfolio_shows_no_grades(client, centre, learner, tutor, c
     assert "unit-grade-" not in page
     assert "qualification-grade" not in page
     assert "Grade:" not in page
+
+
+def test_evidence_pages_name_criteria_by_their_printed_label(client, enrolment, learner):
+    from portfolios import services
+    from portfolios.models import Evidence
+
+    item = Evidence.objects.get(enrolment=enrolment)
+    client.force_login(learner)
+    page = client.get(reverse("evidence_detail", args=[item.pk])).content.decode()
+    assert '<th scope="row" class="criterion-number ps-3">D2</th>' in page
+    assert '<th scope="row" class="criterion-number ps-3">2.3</th>' not in page
+    draft = services.evidence_create(
+        enrolment=enrolment,
+        by=learner,
+        title="Draft",
+        method=item.method,
+        date=item.date,
+        text="Notes.",
+        criteria=[],
+    )
+    picker = client.get(reverse("evidence_map", args=[draft.pk])).content.decode()
+    assert '<span class="criterion-number fw-semibold">M1</span>' in picker
