@@ -201,3 +201,68 @@ def test_evidence_pages_name_criteria_by_their_printed_label(client, enrolment, 
     )
     picker = client.get(reverse("evidence_map", args=[draft.pk])).content.decode()
     assert '<span class="criterion-number fw-semibold">M1</span>' in picker
+
+
+def test_every_surface_reads_the_same_grades(enrolment, graded, tutor, internal_moderator):
+    """Portfolio, assessment record, checklist, export and bundle agree, through a referral."""
+    import csv
+    import io
+    import zipfile
+
+    from centres.selectors import EXPORT_HEADERS, progress_rows
+    from checklists.bundle import build_bundle
+    from checklists.data import filled_for_enrolment
+    from checklists.enums import Layout
+    from moderation import record as moderation_record
+    from portfolios.selectors import portfolio_for
+
+    _, first, second = graded
+    decide(enrolment, tutor, labelled(first, *ALL_P, *ALL_M, "D1", "D2"))
+    decide(enrolment, tutor, labelled(second, *ALL_P, "M1"))
+    moderation_services.sample_decide(
+        enrolment=enrolment,
+        unit=first,
+        kind=ModeratorKind.INTERNAL,
+        by=internal_moderator,
+        outcome=SampleOutcome.REFERRED,
+        comments="Sampled.",
+        required_actions="D2 needs a conclusion.",
+        reopen_criteria=labelled(first, "D2"),
+        password=PASSWORD,
+    )
+    expected = {first.pk: "Merit", second.pk: "Pass"}
+
+    def grades_of(pairs):
+        return dict(pairs)
+
+    assert (
+        grades_of((u, a.grade_label) for u, a in record.unit_grades(enrolment).items()) == expected
+    )
+    assert (
+        grades_of(
+            (row.unit.pk, row.achievement.grade_label) for row in portfolio_for(enrolment).units
+        )
+        == expected
+    )
+    assert (
+        grades_of(
+            (u.unit.pk, u.achievement.grade_label)
+            for u in moderation_record.enrolment_record(enrolment)
+        )
+        == expected
+    )
+    assert (
+        grades_of(
+            (block.unit_id, block.grade)
+            for block in filled_for_enrolment(enrolment, Layout.ACHIEVEMENT).units
+        )
+        == expected
+    )
+    codes = {first.code: first.pk, second.code: second.pk}
+    exported = [
+        dict(zip(EXPORT_HEADERS, row, strict=True)) for row in progress_rows(enrolment.centre)
+    ]
+    assert grades_of((codes[r["unit"]], r["unit_grade"]) for r in exported) == expected
+    archive = zipfile.ZipFile(build_bundle(enrolment, by=tutor))
+    units = csv.DictReader(io.StringIO(archive.read("units.csv").decode("utf-8-sig")))
+    assert grades_of((codes[r["Unit"]], r["Grade"]) for r in units) == expected
