@@ -29,6 +29,7 @@ from moderation import plans as moderation_plans
 from moderation import record as moderation_record
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SampleDecision, SamplingPlan
+from portfolios import record as portfolio_record
 from portfolios.enums import EnrolmentStatus
 from portfolios.models import CriterionDecision, Enrolment, Evidence, UnitSignOff
 from qualifications.models import Unit
@@ -229,6 +230,13 @@ EXPORT_HEADERS = [
     "sign_off",
     "internal_moderation",
     "external_moderation",
+    # The specification versions the learner is on (a unit is versioned apart from its
+    # qualification) and the grades; last, so the older columns keep their places.
+    "qualification_version",
+    "unit_version",
+    "unit_grade",
+    "qualification_grade",
+    "qualification_points",
 ]
 
 
@@ -256,7 +264,8 @@ def _sign_off_dates(enrolment_ids) -> dict[tuple[int, int], datetime.datetime]:
 
 def progress_rows(centre) -> list[list]:
     """One row per learner and unit, for the centre's progress export (a fixed number of
-    queries)."""
+    queries), with the specification versions the learner is on and their grades
+    (`portfolios.record.achievements_for`)."""
     enrolments = list(
         Enrolment.objects.filter(centre=centre)
         .select_related("learner", "tutor", "qualification")
@@ -268,9 +277,12 @@ def progress_rows(centre) -> list[list]:
     activity = _last_activity(ids)
     signed = _sign_off_dates(ids)
     moderated = _moderation_states(ids)
+    achievements = portfolio_record.achievements_for(enrolments)
     rows = []
     for e in enrolments:
         last = activity.get(e.pk)
+        achievement = achievements[e.pk]
+        qualification_grade = achievement.qualification
         for (enrolment_id, unit_id), p in sorted(
             ((k, v) for k, v in units.items() if k[0] == e.pk),
             key=lambda item: unit_rows[item[0][1]].code or unit_rows[item[0][1]].title,
@@ -282,6 +294,7 @@ def progress_rows(centre) -> list[list]:
                 sign_off = "referred back"
             else:
                 sign_off = "not signed"
+            unit_grade = achievement.units.get(unit_id)
             rows.append(
                 [
                     str(e.learner),
@@ -298,6 +311,11 @@ def progress_rows(centre) -> list[list]:
                     sign_off,
                     moderated.get((enrolment_id, unit_id, ModeratorKind.INTERNAL), "not sampled"),
                     moderated.get((enrolment_id, unit_id, ModeratorKind.EXTERNAL), "not sampled"),
+                    e.qualification.version if e.qualification else "",
+                    unit.version,
+                    unit_grade.grade_text if unit_grade else "",
+                    qualification_grade.grade_label if qualification_grade else "",
+                    qualification_grade.points if qualification_grade else "",
                 ]
             )
     return rows

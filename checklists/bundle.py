@@ -2,7 +2,8 @@
 
 It holds every submitted evidence file (under evidence/<reference>/), an index of the evidence
 by portfolio reference and criteria, the full history of the tutor's decisions, the sign-offs
-and the moderators' decisions. Files are copied from storage into the archive in chunks, and
+and the moderators' decisions, and the units with the specification version the learner is on
+and their grades. Files are copied from storage into the archive in chunks, and
 the archive is written to a SpooledTemporaryFile that moves to disk once it grows past a few
 megabytes, so no file is ever held in memory whole, however large the portfolio.
 """
@@ -20,16 +21,19 @@ from django.utils import timezone
 from audit.chain import chain_head
 from checklists.services import enrolment_checklist_archival
 from moderation.models import SampleDecision
+from portfolios.achievement import spec_label
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
     DecisionEvidence,
+    EnrolmentUnit,
     Evidence,
     EvidenceCriterion,
     EvidenceFile,
     SignOffAcknowledgement,
     UnitSignOff,
 )
+from portfolios.record import achievements_for
 from portfolios.state import effective_outcome
 from portfolios.uploads import clean_display_name, open_stored
 from qualifications.spreadsheets import escape_formula
@@ -65,6 +69,21 @@ def _standing(decision) -> str:
     ).label + (" (reopened by a referral)" if decision.reopened else "")
 
 
+def _specification(enrolment) -> str:
+    """The qualification and version the learner is assessed against."""
+    qualification = enrolment.qualification
+    if qualification is None:
+        return "short course (see units.csv for the unit's version)"
+    return spec_label(qualification.number, qualification.version)
+
+
+def _qualification_grade(achievement, *, whole: bool) -> list[str]:
+    """The qualification's grade line: only in a bundle of every unit (it rests on all)."""
+    if not whole or achievement.qualification is None:
+        return []
+    return [f"Qualification grade: {achievement.qualification.summary}"]
+
+
 def bundle_filename(enrolment) -> str:
     learner = clean_display_name(str(enrolment.learner)).replace(" ", "-")
     return f"eqa-bundle-{learner}-{enrolment.pk}-{timezone.localdate():%Y%m%d}.zip"
@@ -90,13 +109,15 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
         linked = linked.filter(criterion__unit_id__in=unit_ids)
     evidence = list(evidence.select_related("method", "supersedes").order_by("number"))
     links = defaultdict(list)
-    for evidence_id, unit, number in (
+    for evidence_id, unit, number, label in (
         linked.filter(evidence__in=[e.pk for e in evidence])
         .select_related("criterion__unit")
         .order_by("criterion__unit_id", "criterion__sort_key")
-        .values_list("evidence_id", "criterion__unit__code", "criterion__number")
+        .values_list(
+            "evidence_id", "criterion__unit__code", "criterion__number", "criterion__label"
+        )
     ):
-        links[evidence_id].append(f"{unit} {number}".strip())
+        links[evidence_id].append(f"{unit} {label or number}".strip())
     files = list(EvidenceFile.objects.filter(evidence__in=[e.pk for e in evidence]).order_by("pk"))
     files_by_evidence = defaultdict(list)
     for f in files:
@@ -122,6 +143,11 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
         .prefetch_related("reopening__reopened_criteria__decision__criterion")
         .order_by("sample__unit_id", "sample__kind", "signed_at", "pk")
     )
+    taken = EnrolmentUnit.objects.current().filter(enrolment=enrolment)
+    if unit_ids is not None:
+        taken = taken.filter(unit_id__in=unit_ids)
+    taken = [row.unit for row in taken.select_related("unit").order_by("position", "pk")]
+    achievement = achievements_for([enrolment])[enrolment.pk]
     head_seq, head_hash = chain_head()
 
     # Returned open for the response to stream and close; not a `with` block on purpose.
@@ -196,6 +222,8 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                         d.supersedes_id or "",
                         d.pk,
                         _standing(d),
+                        d.criterion.shown_number,
+                        d.criterion.get_grade_display() if d.criterion.grade else "",
                     ]
                     for d in decisions
                 ],
@@ -211,7 +239,26 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "Supersedes decision",
                     "Decision id",
                     "Standing",
+                    "Printed as",
+                    "Grade band",
                 ],
+            ),
+        )
+        archive.writestr(
+            "units.csv",
+            _csv(
+                [
+                    [
+                        u.code,
+                        u.title,
+                        u.version,
+                        u.credit_value if u.credit_value is not None else "",
+                        achievement.units[u.pk].grade_text,
+                        achievement.units[u.pk].needs,
+                    ]
+                    for u in taken
+                ],
+                ["Unit", "Title", "Version", "Credits", "Grade", "Next grade needs"],
             ),
         )
         archive.writestr(
@@ -278,6 +325,8 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     f"EQA bundle from {settings.SITE_NAME}",
                     f"Learner: {enrolment.learner}",
                     f"Programme: {enrolment.programme_label}",
+                    f"Specification: {_specification(enrolment)}",
+                    *_qualification_grade(achievement, whole=unit_ids is None),
                     f"Centre: {enrolment.centre}",
                     f"Registration number: {enrolment.registration_number or '-'}",
                     f"Made: {_when(timezone.now())} for {by}",
@@ -288,6 +337,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "decisions.csv   every decision of the tutor, oldest first per criterion",
                     "sign-offs.csv   unit sign-offs and the learner's acknowledgements",
                     "moderation.csv  internal and external moderators' decisions",
+                    "units.csv       the units with the version the learner is on, and grades",
                     "checklist.pdf   the learner unit achievement checklist, filled in (PDF/A-3b)",
                     "evidence/       the files, one folder per portfolio reference",
                     "",

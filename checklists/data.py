@@ -19,9 +19,11 @@ from django.utils.timezone import localdate
 from checklists.enums import Layout
 from moderation.enums import ModeratorKind
 from moderation.record import latest_sample_decisions
+from portfolios.achievement import GradedCriterion, spec_label, unit_achievements
 from portfolios.models import EnrolmentUnit, EvidenceCriterion
 from portfolios.record import latest_decision_details, unit_sign_offs
-from portfolios.state import current_evidence_q
+from portfolios.state import current_evidence_q, met_criterion_ids
+from qualifications.grading import band_label
 from qualifications.models import (
     AssessmentCriterion,
     LearningOutcome,
@@ -32,7 +34,7 @@ from qualifications.models import (
 
 # Bump when a template or the stylesheet changes what a PDF looks like: cached PDFs built by an
 # older version are then built again.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 
 _DOUBLE_QUOTES = re.compile(r'"([^"]*)"')
 _SINGLE_QUOTES = re.compile(r"(?<![\w'])'([^']*?)'(?!\w)")
@@ -69,8 +71,9 @@ class EvidenceItem:
 
 @dataclass
 class CriterionRow:
-    number: str
+    number: str  # as the awarding body prints it: 1.1, or P1 in a graded unit
     text: str
+    band: str = ""  # a graded unit's band: "Pass", "Merit", "Distinction"
     evidence: list[EvidenceItem] = field(default_factory=list)
     # The tutor's latest decision: "" (none yet), "met" or "not_yet_met", with its date.
     decision: str = ""
@@ -102,6 +105,11 @@ class CriterionRow:
     @property
     def is_met(self) -> bool:
         return self.decision == "met"
+
+    @property
+    def ac_label(self) -> str:
+        """The unit assessment checklist's row heading: "AC 1.1", or a grade label as is."""
+        return f"AC {self.number}" if self.number[:1].isdigit() else self.number
 
 
 @dataclass
@@ -135,7 +143,13 @@ class UnitBlock:
     level: int | None = None
     credit_value: int | None = None
     glh: int | None = None
+    version: int | None = None  # the unit's specification version
     outcomes: list[OutcomeBlock] = field(default_factory=list)
+    # A graded unit: its grade on a filled checklist ("Merit", or "" not yet) and what its
+    # next grade needs (`portfolios.achievement`).
+    is_graded: bool = False
+    grade: str = ""
+    grade_needs: str = ""
     tutor: Signature = field(default_factory=Signature)
     learner: Signature = field(default_factory=Signature)
     internal_moderator: Signature = field(default_factory=Signature)
@@ -147,6 +161,11 @@ class UnitBlock:
     def criteria_count(self) -> int:
         return sum(len(outcome.rows) for outcome in self.outcomes)
 
+    @property
+    def reference(self) -> str:
+        """The unit's code and version as printed: "J/507/1557 version 2"."""
+        return spec_label(self.code, self.version)
+
 
 @dataclass
 class ChecklistDocument:
@@ -154,6 +173,7 @@ class ChecklistDocument:
     units: list[UnitBlock]
     qualification_number: str = ""
     qualification_title: str = ""
+    qualification_version: int | None = None
     centre_name: str = ""
     learner_name: str = ""
     is_blank: bool = True
@@ -179,6 +199,11 @@ class ChecklistDocument:
     def criteria_count(self) -> int:
         return sum(unit.criteria_count for unit in self.units)
 
+    @property
+    def qualification_reference(self) -> str:
+        """The qualification's number and version as printed: "601/3734/4 version 1"."""
+        return spec_label(self.qualification_number, self.qualification_version)
+
     def _head(self) -> tuple:
         """What every unit's pages print besides the unit itself."""
         return (
@@ -186,6 +211,7 @@ class ChecklistDocument:
             self.layout.value,
             self.qualification_number,
             self.qualification_title,
+            self.qualification_version,
             self.centre_name,
             self.learner_name,
             self.is_blank,
@@ -220,8 +246,9 @@ class ChecklistDocument:
 
 def _outcomes_by_unit(
     unit_ids: list[int],
-) -> tuple[dict[int, list[OutcomeBlock]], dict[int, CriterionRow]]:
-    """The units' outcomes with one empty row per criterion, and the rows by criterion id.
+) -> tuple[dict[int, list[OutcomeBlock]], dict[int, CriterionRow], list[GradedCriterion]]:
+    """The units' outcomes with one empty row per criterion, the rows by criterion id, and
+    the criteria as grading reads them.
 
     Two queries, whatever the number of units. Plain value tuples rather than model instances:
     the cached print of a diploma reads 535 criteria just to fingerprint them.
@@ -239,13 +266,16 @@ def _outcomes_by_unit(
     criteria = (
         AssessmentCriterion.objects.filter(outcome_id__in=list(blocks))
         .order_by("sort_key")
-        .values_list("pk", "outcome_id", "number", "text")
+        .values_list("pk", "outcome_id", "unit_id", "number", "label", "grade", "text")
     )
     rows: dict[int, CriterionRow] = {}
-    for pk, outcome_id, number, text in criteria:
-        row = rows[pk] = CriterionRow(number=number, text=curly_quotes(text))
+    graded: list[GradedCriterion] = []
+    for pk, outcome_id, unit_id, number, label, grade, text in criteria:
+        shown = label or number
+        row = rows[pk] = CriterionRow(number=shown, text=curly_quotes(text), band=band_label(grade))
         blocks[outcome_id].rows.append(row)
-    return by_unit, rows
+        graded.append(GradedCriterion(pk, unit_id, grade, shown))
+    return by_unit, rows, graded
 
 
 def _unit_block(unit: Unit, outcomes: list[OutcomeBlock], *, is_mandatory: bool) -> UnitBlock:
@@ -257,7 +287,9 @@ def _unit_block(unit: Unit, outcomes: list[OutcomeBlock], *, is_mandatory: bool)
         level=unit.level,
         credit_value=unit.credit_value,
         glh=unit.glh,
+        version=unit.version,
         outcomes=outcomes,
+        is_graded=any(row.band for outcome in outcomes for row in outcome.rows),
     )
 
 
@@ -278,11 +310,12 @@ def blank_for_qualification(
         .order_by("position"),
         key=lambda link: not link.is_mandatory,
     )
-    outcomes, _ = _outcomes_by_unit([link.unit_id for link in links])
+    outcomes, _, _ = _outcomes_by_unit([link.unit_id for link in links])
     return ChecklistDocument(
         layout=layout,
         qualification_number=qualification.number,
         qualification_title=qualification.title,
+        qualification_version=qualification.version,
         with_extras=with_extras,
         units=_opening(
             [
@@ -301,11 +334,12 @@ def blank_for_unit(unit: Unit, layout: Layout, *, with_extras: bool = False) -> 
         QualificationUnit.objects.filter(unit=unit).select_related("qualification", "group")[:2]
     )
     only = links[0] if len(links) == 1 else None
-    outcomes, _ = _outcomes_by_unit([unit.pk])
+    outcomes, _, _ = _outcomes_by_unit([unit.pk])
     return ChecklistDocument(
         layout=layout,
         qualification_number=only.qualification.number if only else "",
         qualification_title=only.qualification.title if only else "",
+        qualification_version=only.qualification.version if only else None,
         with_extras=with_extras,
         units=_opening(
             [
@@ -365,7 +399,7 @@ def filled_for_enrolment(
     )
     unit_rows = list(unit_rows.annotate(is_mandatory=Exists(mandatory)).order_by("position", "pk"))
     unit_ids = [row.unit_id for row in unit_rows]
-    outcomes, rows = _outcomes_by_unit(unit_ids)
+    outcomes, rows, graded = _outcomes_by_unit(unit_ids)
 
     for link in _printed_links(enrolment, unit_ids):
         item = link.evidence
@@ -385,13 +419,14 @@ def filled_for_enrolment(
         )
         for row in unit_rows
     }
-    _fill_assessment(enrolment, units, rows)
+    _fill_assessment(enrolment, units, rows, graded)
 
     qualification = enrolment.qualification
     return ChecklistDocument(
         layout=layout,
         qualification_number=qualification.number if qualification else "",
         qualification_title=qualification.title if qualification else "Short course",
+        qualification_version=qualification.version if qualification else None,
         centre_name=enrolment.centre.name,
         learner_name=str(enrolment.learner),
         is_blank=False,
@@ -400,10 +435,21 @@ def filled_for_enrolment(
     )
 
 
-def _fill_assessment(enrolment, units: dict[int, UnitBlock], rows: dict[int, CriterionRow]):
+def _fill_assessment(enrolment, units: dict[int, UnitBlock], rows: dict[int, CriterionRow], graded):
     """The tutor's decisions and sign-offs, the learner's acknowledgements and the moderators'
-    sampling decisions, as the moderation app records them (three queries)."""
-    for criterion_id, decision in latest_decision_details(enrolment).items():
+    sampling decisions, as the moderation app records them, and the graded units' grades
+    (three queries)."""
+    decisions = latest_decision_details(enrolment)
+    achievements = unit_achievements(
+        graded,
+        met_criterion_ids({pk: d.effective_outcome for pk, d in decisions.items()}),
+        unit_ids=list(units),
+    )
+    for unit_id, block in units.items():
+        if block.is_graded:
+            block.grade = achievements[unit_id].grade_label
+            block.grade_needs = achievements[unit_id].needs
+    for criterion_id, decision in decisions.items():
         row = rows.get(criterion_id)
         if row is None:
             continue

@@ -13,6 +13,7 @@ from audit.models import AuditEntry
 from moderation.enums import ModeratorKind, ReferralState, SampleOutcome
 from moderation.models import Sample, SampleDecision
 from portfolios import permissions as portfolio_permissions
+from portfolios.achievement import GradedCriterion, UnitAchievement, unit_achievements
 from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
@@ -161,6 +162,17 @@ class UnitRecord:
     @property
     def open_referrals(self) -> list[SampleDecision]:
         return [s.latest for s in self.samples.values() if s.latest and s.latest.is_referral]
+
+    @property
+    def achievement(self) -> UnitAchievement:
+        """The unit's grade and what its next grade needs (`portfolios.achievement`), from
+        the criteria met as this record reads them."""
+        lines = self.lines
+        return unit_achievements(
+            [GradedCriterion.of(line.criterion) for line in lines],
+            {line.criterion.pk for line in lines if line.is_met},
+            unit_ids=[self.unit.pk],
+        )[self.unit.pk]
 
 
 def record_for_user(user, enrolment) -> tuple[list[UnitRecord], list["ReferralLine"]]:

@@ -156,7 +156,7 @@ def criteria_decide(
             current = latest.get(r.criterion_id)
             if current is not None and current.pk != r.seen_id:
                 stale.append(
-                    f"{current.decided_by} decided {criteria[r.criterion_id].number} at "
+                    f"{current.decided_by} decided {criteria[r.criterion_id].shown_number} at "
                     f"{_at(current.decided_at)} while you were looking; review and decide again."
                 )
         if stale:
@@ -177,17 +177,22 @@ def criteria_decide(
         for r in requests:
             c = criteria[r.criterion_id]
             if r.outcome not in DecisionOutcome.values:
-                problems.append(f"{c.number}: choose met or not yet met.")
+                problems.append(f"{c.shown_number}: choose met or not yet met.")
             if c.unit_id in locked_units:
-                problems.append(f"{c.number}: {_unit_label(c.unit)} is signed off and locked.")
+                problems.append(
+                    f"{c.shown_number}: {_unit_label(c.unit)} is signed off and locked."
+                )
             if evidence is not None and c.pk not in mapped:
-                problems.append(f"{c.number}: {evidence.reference} is not mapped to it.")
+                problems.append(f"{c.shown_number}: {evidence.reference} is not mapped to it.")
             if r.outcome == DecisionOutcome.MET and not submitted.get(c.pk):
                 problems.append(
-                    f"{c.number}: met needs at least one submitted evidence item mapped to it."
+                    f"{c.shown_number}: met needs at least one submitted evidence item mapped "
+                    "to it."
                 )
             if r.outcome == DecisionOutcome.NOT_YET_MET and not r.feedback.strip():
-                problems.append(f"{c.number}: say what is missing (feedback for the learner).")
+                problems.append(
+                    f"{c.shown_number}: say what is missing (feedback for the learner)."
+                )
         if problems:
             raise ValidationError(problems)
 
@@ -217,7 +222,7 @@ def criteria_decide(
                 actor=by,
                 enrolment=enrolment,
                 obj=decision,
-                summary=f"{_unit_label(c.unit)} {c.number}: {decision.get_outcome_display()}",
+                summary=f"{_unit_label(c.unit)} {c.shown_number}: {decision.get_outcome_display()}",
                 data={
                     "criterion": c.number,
                     "unit": c.unit.code or c.unit.slug,

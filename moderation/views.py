@@ -139,10 +139,14 @@ def _record_context(request, enrolment):
 def enrolment_record(request, pk):
     enrolment = moderation_access.get_enrolment_for_moderation(request.user, pk)
     units, referrals = moderation_record.record_for_user(request.user, enrolment)
+    context = _record_context(request, enrolment)
+    # The qualification's grade rests on every unit: not for someone granted only some.
+    whole = portfolio_permissions.granted_unit_ids(request.user, enrolment) is None
+    grade = portfolio_record.qualification_grade_of(enrolment) if whole else None
     return render(
         request,
         "moderation/enrolment_record.html",
-        {**_record_context(request, enrolment), "units": units, "referrals": referrals},
+        {**context, "units": units, "referrals": referrals, "qualification_grade": grade},
     )
 
 
@@ -240,7 +244,7 @@ def criterion_detail(request, pk, criterion_pk):
             lambda: services.criteria_decide(
                 enrolment=enrolment, by=request.user, **form.service_kwargs(criterion)
             ),
-            done=lambda _: f"Your decision on {criterion.number} is recorded.",
+            done=lambda _: f"Your decision on {criterion.shown_number} is recorded.",
             then=request.path,
         )
     ):

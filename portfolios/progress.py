@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from portfolios.achievement import Achievement, GradedCriterion, UnitAchievement, achievement_of
 from portfolios.enums import CriterionStatus, EvidenceState
-from portfolios.state import criterion_status, state_of
+from portfolios.state import criterion_status, met_criterion_ids, state_of
 
 # The order statuses are shown in (legend, unit summaries).
 STATUS_ORDER = [
@@ -98,6 +99,7 @@ class UnitRow:
     is_mandatory: bool
     outcomes: list[OutcomeRow]
     tally: Tally
+    achievement: UnitAchievement | None = None
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Portfolio:
     tally: Tally
     evidence_count: int
     draft_count: int
+    achievement: Achievement = field(default_factory=Achievement)
 
 
 def build_portfolio(
@@ -117,8 +120,10 @@ def build_portfolio(
     evidence: Iterable,
     links: Iterable[tuple[int, int]],
     decisions: Mapping[int, str],
+    scheme: dict | None = None,
 ) -> Portfolio:
-    """Arrange criteria under outcomes and units, each with its status and mapped evidence.
+    """Arrange criteria under outcomes and units, each with its status and mapped evidence,
+    and grade them (`achievement`; `scheme`: the qualification's points table).
 
     `criteria` must be in display order (unit, then sort key); `outcomes` likewise;
     `evidence` fetched `with_state()`; `decisions`: {criterion_id: effective outcome}.
@@ -169,15 +174,27 @@ def build_portfolio(
         unit_tallies[criterion.unit_id].add(status)
         overall.add(status)
 
+    units = list(units)
+    achievement = achievement_of(
+        criteria=[GradedCriterion.of(c) for c in criteria],
+        met_ids=met_criterion_ids(decisions),
+        credits={unit.pk: unit.credit_value for unit in units},
+        scheme=scheme,
+    )
     unit_rows = [
         UnitRow(
             unit=unit,
             is_mandatory=unit.pk in mandatory_unit_ids,
             outcomes=outcomes_by_unit[unit.pk],
             tally=unit_tallies[unit.pk],
+            achievement=achievement.units.get(unit.pk),
         )
         for unit in units
     ]
     return Portfolio(
-        units=unit_rows, tally=overall, evidence_count=len(refs), draft_count=draft_count
+        units=unit_rows,
+        tally=overall,
+        evidence_count=len(refs),
+        draft_count=draft_count,
+        achievement=achievement,
     )

@@ -320,6 +320,7 @@ def portfolio_for(enrolment, *, drafts: bool = True) -> Portfolio:
         evidence=evidence,
         links=links,
         decisions=latest_decisions(enrolment),
+        scheme=enrolment.qualification.grading if enrolment.qualification_id else None,
     )
 
 

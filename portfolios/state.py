@@ -26,7 +26,7 @@ This module imports no model: it is below them (the querysets find related model
 their own fields), so nothing that reads the record needs to reach up for its meaning.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -133,6 +133,12 @@ def effective_outcome(outcome: str | None, *, reopened: bool) -> str | None:
 
 def is_met(outcome: str | None, *, reopened: bool = False) -> bool:
     return effective_outcome(outcome, reopened=reopened) == DecisionOutcome.MET
+
+
+def met_criterion_ids(decisions: Mapping[int, str | None]) -> set[int]:
+    """The met criteria among {criterion_id: effective outcome} (`effective_outcome`, as
+    `record.latest_decisions` gives them): the same set as the `met()` queryset's."""
+    return {criterion_id for criterion_id, outcome in decisions.items() if is_met(outcome)}
 
 
 # ---------------------------------------------------------------- sign-offs and locks

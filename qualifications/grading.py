@@ -2,8 +2,10 @@
 
 A criterion may carry a band (`GradeBand`: pass, merit, distinction). The awarding bodies'
 usual rule: a unit is a Pass when all its pass criteria are met, a Merit when all pass and
-merit criteria are, a Distinction when all are. A unit whose criteria carry no band has no
-grade; once all its criteria are met it is "achieved" and counts as a Pass in the points.
+merit criteria are, a Distinction when all are. A unit is graded only up to the highest band
+its criteria reach (a pass-only unit is at best a Pass). A unit whose criteria carry no band
+has no grade; once all its criteria are met it is "achieved" and counts as a Pass in the
+points.
 
 A qualification's grade comes from its units' grades through its own points table
 (`Qualification.grading`, validated by `validate_scheme`), stored with the qualification,
@@ -32,6 +34,13 @@ def band_label(band: str) -> str:
     return GradeBand(band).label if band else ""
 
 
+def bands_of(criteria) -> list[str]:
+    """The bands the criteria reach, lowest first. A unit is graded only up to its highest
+    band: a unit with pass criteria alone is a Pass when all are met, never a Distinction."""
+    present = {c.grade for c in criteria if c.grade}
+    return [band.value for band in BANDS if band.value in present]
+
+
 def unit_grade(criteria, met_ids) -> str:
     """The unit's grade ("pass", "merit", "distinction") or "" (not yet, or not graded).
 
@@ -42,16 +51,36 @@ def unit_grade(criteria, met_ids) -> str:
     if not banded:
         return ""
     grade = ""
-    for band in BANDS:
-        needed = [c for c in banded if BAND_RANK[c.grade] <= BAND_RANK[band.value]]
-        if needed and all(c.pk in met_ids for c in needed):
-            grade = band.value
+    for band in bands_of(banded):
+        needed = [c for c in banded if BAND_RANK[c.grade] <= BAND_RANK[band]]
+        if all(c.pk in met_ids for c in needed):
+            grade = band
         else:
             break
     if grade and not all(c.pk in met_ids for c in criteria if not c.grade):
         # Criteria without a band in a graded unit are needed for any grade.
         return ""
     return grade
+
+
+def grade_needs(criteria, met_ids) -> tuple[str, list]:
+    """The next grade the unit can reach and the criteria (in the order given) still to be
+    met for it: ("distinction", [D1, D2]) for a Merit unit; ("", []) when the unit has its
+    highest grade or is not graded. Criteria without a band are needed for every grade."""
+    criteria = list(criteria)
+    bands = bands_of(criteria)
+    if not bands:
+        return "", []
+    grade = unit_grade(criteria, met_ids)
+    higher = bands[bands.index(grade) + 1 :] if grade else bands
+    if not higher:
+        return "", []
+    target = higher[0]
+    return target, [
+        c
+        for c in criteria
+        if c.pk not in met_ids and (not c.grade or BAND_RANK[c.grade] <= BAND_RANK[target])
+    ]
 
 
 def unit_points_grade(criteria, met_ids) -> str:

@@ -166,7 +166,7 @@ def test_pages_count_within_each_unit_and_the_whole_print(layout, two_long_units
 
     per_unit = {}
     for page in pages:
-        unit = "L/100/0001" if "L/100/0001Longunit1Page" in page else "L/100/0002"
+        unit = "L/100/0001" if "L/100/0001version1Longunit1Page" in page else "L/100/0002"
         per_unit.setdefault(unit, []).append(page)
     assert len(per_unit["L/100/0001"]) >= 2 and len(per_unit["L/100/0002"]) >= 2
     for unit_pages in per_unit.values():

@@ -43,7 +43,7 @@ def test_filled_checklist_prints_every_criterion_and_the_evidence(
     text = pdf_text(render_checklist(filled(enrolment, centre_admin, layout)))
 
     for unit in catalogue.units:
-        assert squash(f"{unit.code} {unit.title}") in text
+        assert squash(f"{unit.code} version {unit.version} {unit.title}") in text
         for criterion in unit.criteria.all():
             assert squash(criterion.text) in text
     assert "AliceArcher" in text
@@ -66,9 +66,9 @@ def test_achievement_form_prints_titles_and_dates_completed(portfolio, enrolment
     # The Evidence column gives the titles; the references have their own column.
     assert "1.1Statefact1.1ofA/100/0001WelcomedesklogDiaryreviewnotesE001,E00209/03/2026" in text
     assert "E001Welcomedesklog" not in text
-    assert squash("A/100/0001 Greet customers - Mandatory Unit") in text
-    assert squash("B/100/0002 Keep diaries") in text
-    assert squash("B/100/0002 Keep diaries - Mandatory Unit") not in text
+    assert squash("A/100/0001 version 1 Greet customers - Mandatory Unit") in text
+    assert squash("B/100/0002 version 1 Keep diaries") in text
+    assert squash("B/100/0002 version 1 Keep diaries - Mandatory Unit") not in text
     # 1.1 is covered by both items: the later one's date is when it was completed.
     assert "09/03/2026" in text
     assert "03/02/2026" in text
@@ -89,7 +89,7 @@ def test_one_unit_of_a_portfolio_prints_only_that_unit(
 ):
     unit = catalogue.units[1]
     text = pdf_text(render_checklist(filled(enrolment, centre_admin, Layout.ACHIEVEMENT, unit)))
-    assert squash(f"{unit.code} {unit.title}") in text
+    assert squash(f"{unit.code} version {unit.version} {unit.title}") in text
     assert squash(catalogue.units[0].title) not in text
     assert "E002" in text and "E001" not in text
 
@@ -172,7 +172,7 @@ def test_pages_repeat_headers_count_pages_and_never_split_a_row(layout, long_uni
     for number, page in enumerate(pages, start=1):
         assert f"Page{number}of{total}" in page
         assert squash(FORM_TITLES[layout]) in page  # running header
-        assert squash("Z/999/0001 A long unit") in page  # running footer
+        assert squash("Z/999/0001 version 1 A long unit") in page  # running footer
         if "Criterion" in page:
             # The table's head row repeats on each page the table runs over.
             assert "assessmentcriteria" in page.lower()
@@ -276,4 +276,4 @@ def test_a_short_course_prints_its_one_unit(catalogue, centre, named_people, cen
     assert document.units[0].is_mandatory is False
     assert document.title == "Unit Assessment Checklist: B/100/0002 Keep diaries (Alice Archer)"
     text = pdf_text(render_checklist(document))
-    assert "B/100/0002Keepdiaries" in text
+    assert "B/100/0002version1Keepdiaries" in text

@@ -207,7 +207,7 @@ def test_each_units_tagged_pdf_comes_in_one_zip(client, portfolio, enrolment, le
     for name in archive.namelist():
         reader = pdf_reader(archive.read(name))
         assert reader.trailer["/Root"]["/MarkInfo"] == {"/Marked": True}
-    assert "B/100/0002Keepdiaries" in pdf_text(archive.read("02-b-100-0002.pdf"))
+    assert "B/100/0002version1Keepdiaries" in pdf_text(archive.read("02-b-100-0002.pdf"))
 
 
 def test_the_units_zip_is_404_for_people_with_no_link(

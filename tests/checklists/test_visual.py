@@ -69,7 +69,9 @@ def _unit(code: str, title: str, shape: tuple[int, ...], *, filled: bool) -> Uni
             rows.append(row)
         outcomes.append(OutcomeBlock(number=str(o), title=f"Understand part {o} of {title}"))
         outcomes[-1].rows = rows
-    unit = UnitBlock(code=code, title=title, is_mandatory=code.startswith("A"), outcomes=outcomes)
+    unit = UnitBlock(
+        code=code, title=title, version=2, is_mandatory=code.startswith("A"), outcomes=outcomes
+    )
     if filled:
         unit.tutor = Signature(name="Bob Baker", signed_at=SIGNED, comment="All criteria met.")
         unit.learner = Signature(name="Alice Archer", signed_at=SIGNED, comment="Thank you.")
@@ -90,6 +92,7 @@ def _document(layout: Layout, kind: str) -> ChecklistDocument:
         units=units,
         qualification_number="600/0001/1",
         qualification_title="Level 2 Diploma in Testing",
+        qualification_version=1,
         centre_name="Alpha College" if filled else "",
         learner_name="Alice Archer" if filled else "",
         is_blank=not filled,

@@ -79,16 +79,25 @@ def _evidence(pk, reference, *, submitted=False, supersedes=None, superseded=Fal
 
 
 def test_build_portfolio_per_unit_and_overall():
-    unit_a, unit_b = SimpleNamespace(pk=1, code="A"), SimpleNamespace(pk=2, code="B")
+    unit_a = SimpleNamespace(pk=1, code="A", credit_value=None)
+    unit_b = SimpleNamespace(pk=2, code="B", credit_value=None)
     outcomes = [
         SimpleNamespace(pk=11, unit_id=1, guidance="Outcome range"),
         SimpleNamespace(pk=21, unit_id=2, guidance=""),
     ]
     criteria = [
-        SimpleNamespace(pk=101, unit_id=1, outcome_id=11, guidance=""),
-        SimpleNamespace(pk=102, unit_id=1, outcome_id=11, guidance="Own guidance"),
-        SimpleNamespace(pk=201, unit_id=2, outcome_id=21, guidance=""),
-        SimpleNamespace(pk=202, unit_id=2, outcome_id=21, guidance=""),
+        SimpleNamespace(
+            pk=101, unit_id=1, outcome_id=11, grade="", shown_number="1.1", guidance=""
+        ),
+        SimpleNamespace(
+            pk=102, unit_id=1, outcome_id=11, grade="", shown_number="1.2", guidance="Own guidance"
+        ),
+        SimpleNamespace(
+            pk=201, unit_id=2, outcome_id=21, grade="", shown_number="1.1", guidance=""
+        ),
+        SimpleNamespace(
+            pk=202, unit_id=2, outcome_id=21, grade="", shown_number="1.2", guidance=""
+        ),
     ]
     evidence = [
         _evidence(1, "E001", submitted=True, superseded=True),
