@@ -16,8 +16,10 @@ from portfolios.models.evidence import (
     EvidenceCriterion,
     EvidenceFile,
 )
+from portfolios.models.moves import ChangeKind, MovedCriterion, VersionMove
 
 __all__ = [
+    "ChangeKind",
     "CriterionDecision",
     "DecisionEvidence",
     "Enrolment",
@@ -27,9 +29,11 @@ __all__ = [
     "Evidence",
     "EvidenceCriterion",
     "EvidenceFile",
+    "MovedCriterion",
     "ReopenedCriterion",
     "Reopening",
     "ReopeningClosure",
     "SignOffAcknowledgement",
     "UnitSignOff",
+    "VersionMove",
 ]
