@@ -15,7 +15,6 @@ from moderation.enums import ModeratorKind, SampleOutcome
 from portfolios import moves
 from portfolios import services as portfolio_services
 from portfolios.models import (
-    ChangeKind,
     CriterionDecision,
     DecisionEvidence,
     EnrolmentUnit,
@@ -85,9 +84,7 @@ def assessed(versions, *, centre, learner, tutor, by):
     """A learner with one item covering all of unit A and B 1.1, every one of them met."""
     v1, _v2, unit_a, unit_b, *_ = versions
     enrolment = _enrol(v1, [unit_a, unit_b], centre=centre, learner=learner, tutor=tutor, by=by)
-    item = add_evidence(
-        enrolment, learner, criteria_list=criteria(unit_a) + criteria(unit_b)[:1]
-    )
+    item = add_evidence(enrolment, learner, criteria_list=criteria(unit_a) + criteria(unit_b)[:1])
     decide(enrolment, tutor, criteria(unit_a) + criteria(unit_b)[:1], evidence=item)
     return enrolment, item
 
@@ -115,7 +112,9 @@ def test_move_carries_unchanged_text_and_flags_the_rest(
     assert (result.moved, result.carried, result.flagged, result.units_kept) == (1, 3, 2, 0)
     enrolment.refresh_from_db()
     assert enrolment.qualification == v2
-    assert set(EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit", flat=True)) == {
+    assert set(
+        EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit", flat=True)
+    ) == {
         a2.pk,
         b2.pk,
     }
@@ -159,8 +158,7 @@ def test_move_carries_unchanged_text_and_flags_the_rest(
         old_links
     )
     assert (
-        list(AssessmentCriterion.objects.filter(unit__in=[unit_a, unit_b]).values())
-        == old_criteria
+        list(AssessmentCriterion.objects.filter(unit__in=[unit_a, unit_b]).values()) == old_criteria
     )
     move = VersionMove.objects.get()
     assert (move.from_qualification, move.to_qualification, move.moved_by) == (
@@ -209,7 +207,7 @@ def test_move_is_audited_and_the_chain_verifies(versions, alice_assessed, centre
 
 
 def test_signed_unit_stays_on_its_version(versions, centre, learner, tutor, centre_admin):
-    v1, v2, unit_a, unit_b, a2, b2 = versions
+    v1, v2, unit_a, unit_b, a2, _b2 = versions
     enrolment = _enrol(
         v1, [unit_a, unit_b], centre=centre, learner=learner, tutor=tutor, by=centre_admin
     )
@@ -275,7 +273,7 @@ def test_refuses_someone_not_admin_of_the_centre(versions, alice_assessed, tutor
 
 
 def test_refuses_an_invisible_version(versions, alice_assessed, centre_admin, other_centre):
-    v1, v2, *_ = versions
+    _v1, v2, *_ = versions
     enrolment, _item = alice_assessed
     Qualification.objects.filter(pk=v2.pk).update(centre=other_centre)
     v2.refresh_from_db()
