@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     UNIT_VERSION_MOVED = "unit_version_moved", "Unit moved to another version"
     DECISION_CARRIED = "decision_carried", "Decision carried to the new version"
     CRITERION_FLAGGED = "criterion_flagged", "Criterion changed: decide again"
+    CRITERION_MOVED = "criterion_moved", "Criterion's evidence moved to the new version"
     INTAKE = "intake", "Class list imported"
     # evidence
     EVIDENCE_CREATED = "evidence_created", "Evidence added"

@@ -29,6 +29,7 @@ from moderation.forms import (
     SamplingPlanForm,
     SignOffForm,
 )
+from portfolios import moves
 from portfolios import permissions as portfolio_permissions
 from portfolios import record as portfolio_record
 from portfolios import selectors as portfolio_selectors
@@ -155,6 +156,7 @@ def _unit_page(request, enrolment, unit, *, forms=None, status=200):
             "unit": unit,
             "record": record,
             "can_sample_externally": permissions.can_sample_externally(user, enrolment, unit),
+            "flags": moves.open_flags(enrolment, [unit.pk]),
         }
     )
     forms = forms or {}

@@ -508,12 +508,13 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
         )
         items.append(
             {
-                "action": AuditAction.VERSION_MOVED,
+                "action": AuditAction.ENROLMENT_CHANGED,
                 "actor": by,
                 "enrolment": e,
                 "obj": e,
-                "summary": summary,
-                "data": {"qualification": [move.from_qualification_id, to.pk]},
+                "summary": f"Enrolment changed: qualification {to.number} "
+                f"{_version(move.from_qualification)} → {_version(to)}",
+                "data": {"changed": {"qualification": [move.from_qualification_id, to.pk]}},
             }
         )
         for u in p.moving_units:
@@ -551,7 +552,7 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
                 {
                     "action": AuditAction.CRITERION_FLAGGED
                     if f.is_flag
-                    else AuditAction.VERSION_MOVED,
+                    else AuditAction.CRITERION_MOVED,
                     "actor": by,
                     "enrolment": e,
                     "obj": f,
@@ -577,6 +578,7 @@ class Flag:
     """A criterion the tutor has to decide again after a move."""
 
     unit_id: int
+    unit_label: str
     criterion_id: int
     number: str  # the old number
     new_number: str
@@ -624,6 +626,7 @@ def open_flags(enrolment, unit_ids=None) -> list[Flag]:
     return [
         Flag(
             unit_id=r.to_unit_id,
+            unit_label=r.to_unit.code or r.to_unit.title,
             criterion_id=r.new_criterion_id,
             number=r.old_criterion.number,
             new_number=r.new_criterion.number,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import formflow
 from accounts.models import User
 from accounts.selectors import get_centre_for_user
-from portfolios import permissions, selectors, services
+from portfolios import moves, permissions, selectors, services
 from portfolios.enums import DECLARATION_TEXT, EvidenceState
 from portfolios.filters import EnrolmentFilter
 from portfolios.forms import (
@@ -155,6 +155,8 @@ def portfolio(request, pk):
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
             "withdrawn_units": selectors.withdrawn_units(enrolment),
             "history": selectors.enrolment_history(enrolment),
+            "flags": moves.open_flags(enrolment),
+            "moves": moves.move_history(enrolment),
         },
     )
 

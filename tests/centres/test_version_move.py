@@ -1,5 +1,7 @@
 """The centre admin's page for moving learners between versions of a qualification."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -105,3 +107,33 @@ def test_forged_posts_change_nothing(
     assert alice.qualification == v1
     assert CriterionDecision.objects.count() == decisions
     assert not VersionMove.objects.exists()
+
+
+def test_portfolio_and_tutor_screen_show_flags_and_history(
+    client, versions, alice, centre, centre_admin, tutor, learner
+):
+    from portfolios import moves
+
+    _v1, v2, _a, _b, a2, _b2 = versions
+    moves.move_enrolments([alice], to_qualification=v2, by=centre_admin)
+    today = datetime.date.today()
+    flag = (
+        f"A/100/0001: Criterion 1.2 was reworded in version 2; the earlier decision (Met, "
+        f"{today.day} {today:%B %Y}) was not carried: decide again."
+    )
+    client.force_login(tutor)
+    page = client.get(reverse("portfolio", args=[alice.pk])).content.decode()
+    assert flag in page
+    assert "Assessed against version 2 of 600/0001/1" in page
+    assert "moved the learner from version 1 to version 2: 3 decisions carried, 2 flagged" in page
+    assert "not carried: the criterion was removed" in page
+    # The tutor's unit screen for the moved unit shows it; the other unit has none.
+    page = client.get(reverse("moderation:unit_record", args=[alice.pk, a2.pk])).content.decode()
+    assert flag in page
+    page = client.get(reverse("moderation:unit_record", args=[alice.pk, _b2.pk])).content.decode()
+    assert "Decide again after a change of version" not in page
+    # The learner sees her history too; only the admin gets the link to move learners.
+    client.force_login(learner)
+    page = client.get(reverse("portfolio", args=[alice.pk])).content.decode()
+    assert "Assessed against version 2" in page and flag in page
+    assert "Move learners to another version" not in page

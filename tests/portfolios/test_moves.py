@@ -197,6 +197,8 @@ def test_move_is_audited_and_the_chain_verifies(versions, alice_assessed, centre
     assert len(new) == 1 + 1 + 2 + 3 + 5
     assert {e.action for e in new} == {
         AuditAction.VERSION_MOVED,
+        AuditAction.ENROLMENT_CHANGED,
+        AuditAction.CRITERION_MOVED,
         AuditAction.UNIT_VERSION_MOVED,
         AuditAction.DECISION_CARRIED,
         AuditAction.CRITERION_FLAGGED,
