@@ -56,6 +56,7 @@ def tutor_queue(request):
         {
             "items": moderation_dashboards.tutor_queue_at(request.user, centres),
             "now": timezone.now(),
+            "flag_counts": moves.open_flag_counts(request.user, centres),
         },
     )
 

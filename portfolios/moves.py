@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from accounts.permissions import can_manage_centre
@@ -605,19 +605,25 @@ class Flag:
         return f"{head}; the evidence mapped to it was not carried: map and decide again"
 
 
-def open_flags(enrolment, unit_ids=None) -> list[Flag]:
-    """The enrolment's flags still waiting for a decision on the new criterion. One query.
-    (A removed criterion has nothing to decide: the move's history names what was lost.)"""
+def _open_flag_rows():
+    """Flags still waiting for a decision on the new criterion. (A removed criterion has
+    nothing to decide: the move's history names what was lost.)"""
     decided = CriterionDecision.objects.filter(
         enrolment_id=OuterRef("move__enrolment_id"), criterion_id=OuterRef("new_criterion_id")
     )
-    rows = (
-        MovedCriterion.objects.filter(
-            move__enrolment=enrolment, carried_decision__isnull=True, new_criterion__isnull=False
-        )
+    return (
+        MovedCriterion.objects.filter(carried_decision__isnull=True, new_criterion__isnull=False)
         .exclude(kind__in=[ChangeKind.UNCHANGED, ChangeKind.RENUMBERED], old_decision=None)
         .annotate(decided=Exists(decided))
         .filter(decided=False)
+    )
+
+
+def open_flags(enrolment, unit_ids=None) -> list[Flag]:
+    """The enrolment's open flags (of these units), oldest first. One query."""
+    rows = (
+        _open_flag_rows()
+        .filter(move__enrolment=enrolment)
         .select_related("to_unit", "old_criterion", "new_criterion", "old_decision")
         .order_by("move__moved_at", "pk")
     )
@@ -638,6 +644,20 @@ def open_flags(enrolment, unit_ids=None) -> list[Flag]:
         )
         for r in rows
     ]
+
+
+def open_flag_counts(tutor, centres) -> list[tuple[Enrolment, int]]:
+    """The tutor's learners (at these centres) with criteria to decide again after a move,
+    and how many each. Two queries."""
+    counts = dict(
+        _open_flag_rows()
+        .filter(move__enrolment__tutor=tutor, move__enrolment__centre__in=list(centres))
+        .order_by()
+        .values_list("move__enrolment_id")
+        .annotate(n=Count("pk"))
+    )
+    enrolments = Enrolment.objects.filter(pk__in=counts).select_related("learner")
+    return [(e, counts[e.pk]) for e in enrolments.order_by("learner__last_name", "pk")]
 
 
 def move_history(enrolment) -> list[VersionMove]:

@@ -137,3 +137,17 @@ def test_portfolio_and_tutor_screen_show_flags_and_history(
     page = client.get(reverse("portfolio", args=[alice.pk])).content.decode()
     assert "Assessed against version 2" in page and flag in page
     assert "Move learners to another version" not in page
+
+
+def test_tutor_queue_counts_the_flags(client, versions, alice, centre_admin, tutor):
+    from portfolios import moves
+
+    client.force_login(tutor)
+    assert (
+        'data-testid="move-flag-counts"'
+        not in client.get(reverse("moderation:tutor_queue")).content.decode()
+    )
+    moves.move_enrolments([alice], to_qualification=versions[1], by=centre_admin)
+    page = client.get(reverse("moderation:tutor_queue")).content.decode()
+    assert "Criteria to decide again after a change of version" in page
+    assert f'<a href="/portfolios/{alice.pk}/">Alice Alicefield</a>: 1 criterion' in page

@@ -356,3 +356,37 @@ def test_bulk_writer_with_a_key(db, settings, centre_admin):
         )
     assert [e.keyed for e in entries] == [True, True, True]
     assert verify_chain().ok
+
+
+def test_decisions_written_before_carried_from_keep_their_digest(db):
+    """`carried_from` is digested only when set, so a decision's entry written before the
+    field existed still matches the row."""
+    from audit.digest import digest_values, row_digest
+
+    decision = CriterionDecision(
+        enrolment_id=1,
+        criterion_id=2,
+        unit_id=3,
+        outcome="met",
+        decided_on=datetime.date(2026, 3, 3),
+        feedback="",
+        decided_by_id=4,
+        decided_at=datetime.datetime(2026, 3, 3, 10, tzinfo=datetime.UTC),
+    )
+    before_the_field = {
+        name: getattr(decision, name)
+        for name in (
+            "enrolment_id",
+            "criterion_id",
+            "unit_id",
+            "outcome",
+            "decided_on",
+            "feedback",
+            "decided_by_id",
+            "decided_at",
+            "supersedes_id",
+        )
+    }
+    assert row_digest(decision) == digest_values("portfolios.criteriondecision", before_the_field)
+    decision.carried_from_id = 9
+    assert row_digest(decision) != digest_values("portfolios.criteriondecision", before_the_field)
