@@ -149,11 +149,22 @@ class EnrolmentPlan:
 
 @dataclass
 class MovePlan:
-    to_qualification: Qualification
+    to_qualification: Qualification | None
     enrolments: list[EnrolmentPlan]
     # (old unit pk, new unit pk) -> what changed between the two versions
     diffs: dict[tuple[int, int], UnitDiff]
     units: dict[int, Unit]
+    to_unit: Unit | None = None  # a short course's move
+
+    @property
+    def to_version(self) -> int:
+        return (self.to_qualification or self.to_unit).version
+
+    @property
+    def to_label(self) -> str:
+        if self.to_qualification is not None:
+            return self.to_qualification.number
+        return self.to_unit.code or self.to_unit.title
 
     def unit_diffs(self) -> list[tuple[Unit, Unit, UnitDiff]]:
         return [
@@ -192,6 +203,21 @@ def target_versions(qualification: Qualification, user):
     return catalogue.visible(qualification_versions(qualification), user)
 
 
+def _check_short_course_target(enrolments, rows, to_unit: Unit, by) -> None:
+    if by is not None and not catalogue.can_see(by, to_unit):
+        raise ValidationError("That version of the unit is not one you can use.")
+    lineages = defaultdict(set)
+    for row in rows:
+        lineages[row.enrolment_id].add(row.unit.lineage)
+    for e in enrolments:
+        if e.qualification_id is not None:
+            raise ValidationError(
+                f"{e.learner} is on a qualification: move them to a version of it instead."
+            )
+        if lineages[e.pk] != {to_unit.lineage}:
+            raise ValidationError(f"{to_unit} is not a version of the unit {e.learner} takes.")
+
+
 def _check_target(enrolments: list[Enrolment], to_qualification: Qualification, by) -> None:
     if by is not None and not catalogue.can_see(by, to_qualification):
         raise ValidationError("That version of the qualification is not one you can use.")
@@ -210,18 +236,23 @@ def _check_target(enrolments: list[Enrolment], to_qualification: Qualification, 
             )
 
 
-def plan_moves(enrolments, to_qualification: Qualification) -> MovePlan:
-    """What a move of `enrolments` to `to_qualification` would do, per enrolment and unit,
-    criterion by criterion. Reads only; a fixed number of queries whatever the number of
-    enrolments."""
+def plan_moves(
+    enrolments, to_qualification: Qualification | None = None, *, to_unit: Unit | None = None
+) -> MovePlan:
+    """What a move of `enrolments` to `to_qualification` (or, for short courses, to the unit
+    version `to_unit`) would do, per enrolment and unit, criterion by criterion. Reads only;
+    a fixed number of queries whatever the number of enrolments."""
     enrolments = list(enrolments)
     ids = [e.pk for e in enrolments]
-    targets = {
-        link.unit.lineage: link.unit
-        for link in QualificationUnit.objects.filter(qualification=to_qualification)
-        .select_related("unit")
-        .order_by("position")
-    }
+    if to_qualification is None:
+        targets = {to_unit.lineage: to_unit}
+    else:
+        targets = {
+            link.unit.lineage: link.unit
+            for link in QualificationUnit.objects.filter(qualification=to_qualification)
+            .select_related("unit")
+            .order_by("position")
+        }
     rows = list(
         EnrolmentUnit.objects.filter(enrolment_id__in=ids)
         .select_related("unit")
@@ -232,13 +263,15 @@ def plan_moves(enrolments, to_qualification: Qualification) -> MovePlan:
         .filter(enrolment_id__in=ids)
         .values_list("enrolment_id", "unit_id")
     )
-    elsewhere = set(
-        Enrolment.objects.filter(
-            qualification=to_qualification,
-            learner_id__in={e.learner_id for e in enrolments},
-            centre_id__in={e.centre_id for e in enrolments},
-        ).values_list("centre_id", "learner_id")
-    )
+    elsewhere = set()
+    if to_qualification is not None:
+        elsewhere = set(
+            Enrolment.objects.filter(
+                qualification=to_qualification,
+                learner_id__in={e.learner_id for e in enrolments},
+                centre_id__in={e.centre_id for e in enrolments},
+            ).values_list("centre_id", "learner_id")
+        )
     units: dict[int, Unit] = {}
     pairs: set[tuple[int, int]] = set()
     for row in rows:
@@ -319,12 +352,21 @@ def plan_moves(enrolments, to_qualification: Qualification) -> MovePlan:
                     )
             unit_plans.append(plan)
         problem = ""
-        if e.qualification_id == to_qualification.pk:
+        if to_qualification is None:
+            if all(u.status == SAME for u in unit_plans):
+                problem = "already on this version"
+        elif e.qualification_id == to_qualification.pk:
             problem = "already on this version"
         elif (e.centre_id, e.learner_id) in elsewhere:
             problem = "already has an enrolment on this version"
         plans.append(EnrolmentPlan(enrolment=e, units=unit_plans, problem=problem))
-    return MovePlan(to_qualification=to_qualification, enrolments=plans, diffs=diffs, units=units)
+    return MovePlan(
+        to_qualification=to_qualification,
+        enrolments=plans,
+        diffs=diffs,
+        units=units,
+        to_unit=to_unit,
+    )
 
 
 def _unit_name(unit: Unit) -> str:
@@ -347,13 +389,22 @@ class MoveResult:
         return len(self.moves)
 
 
-def move_enrolments(enrolments, *, to_qualification: Qualification, by) -> MoveResult:
+def move_enrolments(
+    enrolments,
+    *,
+    to_qualification: Qualification | None = None,
+    to_unit: Unit | None = None,
+    by,
+) -> MoveResult:
     """Move the enrolments to `to_qualification` (a version of the qualification they are
-    on), carrying what the text allows and flagging the rest; see the module's notes.
+    on), carrying what the text allows and flagging the rest; see the module's notes. Short
+    courses (no qualification) move to `to_unit`, a version of the one unit they take.
 
     `by`: a centre admin of every enrolment's centre (None: the site's own command line).
     Refuses the whole move, changing nothing, if any enrolment cannot be moved."""
     ids = sorted({getattr(e, "pk", e) for e in enrolments})
+    if (to_qualification is None) == (to_unit is None):
+        raise ValidationError("Choose the version to move to.")
     if not ids:
         raise ValidationError("Choose the learners to move.")
     with transaction.atomic():
@@ -371,12 +422,22 @@ def move_enrolments(enrolments, *, to_qualification: Qualification, by) -> MoveR
             for centre in {e.centre for e in locked}:
                 if not can_manage_centre(by, centre):
                     raise ValidationError("Only the centre's admins move its learners.")
-        _check_target(locked, to_qualification, by)
-        plan = plan_moves(locked, to_qualification)
+        if to_qualification is not None:
+            _check_target(locked, to_qualification, by)
+        else:
+            rows = EnrolmentUnit.objects.filter(enrolment__in=locked).select_related("unit")
+            _check_short_course_target(locked, list(rows), to_unit, by)
+        plan = plan_moves(locked, to_qualification, to_unit=to_unit)
         problems = [f"{p.enrolment.learner}: {p.problem}." for p in plan.enrolments if p.problem]
         if problems:
             raise ValidationError(problems)
         return _write(plan, by=by)
+
+
+def _from_version(p: EnrolmentPlan) -> int:
+    if p.enrolment.qualification_id is not None:
+        return p.enrolment.qualification.version
+    return p.units[0].old.version if p.units else 0
 
 
 def _write(plan: MovePlan, *, by) -> MoveResult:
@@ -390,8 +451,8 @@ def _write(plan: MovePlan, *, by) -> MoveResult:
             moved_by=by,
             moved_at=now,
             summary={
-                "from_version": p.enrolment.qualification.version,
-                "to_version": to.version,
+                "from_version": _from_version(p),
+                "to_version": plan.to_version,
                 "carried": p.carried,
                 "flagged": p.flagged,
                 "units_moved": [[_unit_name(u.old), _unit_name(u.new)] for u in p.moving_units],
@@ -468,9 +529,10 @@ def _write(plan: MovePlan, *, by) -> MoveResult:
     EvidenceCriterion.objects.bulk_create(links, ignore_conflicts=True)
     MovedCriterion.objects.bulk_create(flags)
     EnrolmentUnit.objects.bulk_update(unit_rows, ["unit"])
-    for p in plan.enrolments:
-        p.enrolment.qualification = to
-    Enrolment.objects.bulk_update([p.enrolment for p in plan.enrolments], ["qualification"])
+    if to is not None:
+        for p in plan.enrolments:
+            p.enrolment.qualification = to
+        Enrolment.objects.bulk_update([p.enrolment for p in plan.enrolments], ["qualification"])
 
     audit_records(_entries(plan, moves, carried, flags, by=by))
     return MoveResult(
@@ -493,8 +555,8 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
     for p, move in zip(plan.enrolments, moves, strict=True):
         e = p.enrolment
         summary = (
-            f"Moved from {_version(move.from_qualification)} to {_version(to)} of "
-            f"{to.number}: carried {p.carried}, flagged {p.flagged}"
+            f"Moved from v{move.summary['from_version']} to v{plan.to_version} of "
+            f"{plan.to_label}: carried {p.carried}, flagged {p.flagged}"
         )
         items.append(
             {
@@ -506,17 +568,18 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
                 "data": move.summary,
             }
         )
-        items.append(
-            {
-                "action": AuditAction.ENROLMENT_CHANGED,
-                "actor": by,
-                "enrolment": e,
-                "obj": e,
-                "summary": f"Enrolment changed: qualification {to.number} "
-                f"{_version(move.from_qualification)} → {_version(to)}",
-                "data": {"changed": {"qualification": [move.from_qualification_id, to.pk]}},
-            }
-        )
+        if to is not None:
+            items.append(
+                {
+                    "action": AuditAction.ENROLMENT_CHANGED,
+                    "actor": by,
+                    "enrolment": e,
+                    "obj": e,
+                    "summary": f"Enrolment changed: qualification {to.number} "
+                    f"{_version(move.from_qualification)} → {_version(to)}",
+                    "data": {"changed": {"qualification": [move.from_qualification_id, to.pk]}},
+                }
+            )
         for u in p.moving_units:
             items.append(
                 {
@@ -537,7 +600,7 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
                     "obj": d,
                     "summary": f"{_unit_name(plan.units[d.unit_id])} "
                     f"{d.criterion.number}: {d.get_outcome_display()} carried from "
-                    f"{_version(move.from_qualification)}",
+                    f"v{move.summary['from_version']}",
                     "data": {
                         "criterion": d.criterion.number,
                         "carried_from": d.carried_from_id,

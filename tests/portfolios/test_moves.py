@@ -390,3 +390,32 @@ def test_decisions_written_before_carried_from_keep_their_digest(db):
     assert row_digest(decision) == digest_values("portfolios.criteriondecision", before_the_field)
     decision.carried_from_id = 9
     assert row_digest(decision) != digest_values("portfolios.criteriondecision", before_the_field)
+
+
+def test_short_course_moves_to_a_version_of_its_unit(
+    versions, centre, learner, tutor, centre_admin
+):
+    _v1, _v2, unit_a, _unit_b, a2, b2 = versions
+    enrolment = portfolio_services.enrolment_create(
+        centre=centre,
+        learner=learner,
+        tutor=tutor,
+        qualification=None,
+        units=[unit_a],
+        start_date=datetime.date(2026, 1, 5),
+        planned_end_date=datetime.date(2026, 12, 18),
+        by=centre_admin,
+    )
+    item = add_evidence(enrolment, learner, criteria_list=criteria(unit_a))
+    decide(enrolment, tutor, criteria(unit_a), evidence=item)
+    with pytest.raises(ValidationError, match="is not a version of the unit"):
+        moves.move_enrolments([enrolment], to_unit=b2, by=centre_admin)
+    result = moves.move_enrolments([enrolment], to_unit=a2, by=centre_admin)
+    assert (result.moved, result.carried, result.flagged) == (1, 2, 2)
+    assert list(
+        EnrolmentUnit.objects.filter(enrolment=enrolment).values_list("unit", flat=True)
+    ) == [a2.pk]
+    move = VersionMove.objects.get()
+    assert (move.from_qualification, move.to_qualification) == (None, None)
+    assert (move.summary["from_version"], move.summary["to_version"]) == (1, 2)
+    assert verify_chain().ok
