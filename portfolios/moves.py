@@ -514,20 +514,23 @@ def _write(plan: MovePlan, *, by) -> MoveResult:
                         for eid in c.evidence_ids
                     ]
                 flags.append(
-                    MovedCriterion(
-                        move=move,
-                        from_unit=u.old,
-                        to_unit=u.new,
-                        old_criterion=c.old,
-                        new_criterion=c.new,
-                        kind=ChangeKind(c.change.kind),
-                        old_decision=c.decision,
-                        carried_decision=new_of.get(id(c)),
+                    (
+                        c,
+                        MovedCriterion(
+                            move=move,
+                            from_unit=u.old,
+                            to_unit=u.new,
+                            old_criterion=c.old,
+                            new_criterion=c.new,
+                            kind=ChangeKind(c.change.kind),
+                            old_decision=c.decision,
+                            carried_decision=new_of.get(id(c)),
+                        ),
                     )
                 )
     # A mapping already there (the learner mapped the item to the new criterion) stays.
     EvidenceCriterion.objects.bulk_create(links, ignore_conflicts=True)
-    MovedCriterion.objects.bulk_create(flags)
+    MovedCriterion.objects.bulk_create([f for _c, f in flags])
     EnrolmentUnit.objects.bulk_update(unit_rows, ["unit"])
     if to is not None:
         for p in plan.enrolments:
@@ -538,7 +541,7 @@ def _write(plan: MovePlan, *, by) -> MoveResult:
     return MoveResult(
         moves=moves,
         carried=len(carried),
-        flagged=sum(1 for f in flags if f.is_flag),
+        flagged=sum(1 for c, _f in flags if c.is_flag),
         units_kept=sum(len(p.kept_units) for p in plan.enrolments),
     )
 
@@ -549,8 +552,8 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
     for _c, d in carried:
         decisions_of[d.enrolment_id].append(d)
     flags_of = defaultdict(list)
-    for f in flags:
-        flags_of[f.move.enrolment_id].append(f)
+    for c, f in flags:
+        flags_of[f.move.enrolment_id].append((c, f))
     items = []
     for p, move in zip(plan.enrolments, moves, strict=True):
         e = p.enrolment
@@ -609,18 +612,18 @@ def _entries(plan, moves, carried, flags, *, by) -> list[dict]:
                     },
                 }
             )
-        for f in flags_of[e.pk]:
+        for c, f in flags_of[e.pk]:
             old = f.old_criterion
             items.append(
                 {
                     "action": AuditAction.CRITERION_FLAGGED
-                    if f.is_flag
+                    if c.is_flag
                     else AuditAction.CRITERION_MOVED,
                     "actor": by,
                     "enrolment": e,
                     "obj": f,
                     "summary": f"{old.number} {f.get_kind_display().lower()}: "
-                    + ("decide again" if f.is_flag else "evidence carried"),
+                    + ("decide again" if c.is_flag else "carried"),
                     "data": {
                         "kind": f.kind,
                         "old": old.number,
@@ -674,11 +677,16 @@ def _open_flag_rows():
     decided = CriterionDecision.objects.filter(
         enrolment_id=OuterRef("move__enrolment_id"), criterion_id=OuterRef("new_criterion_id")
     )
+    # Only units the learner is still on that version of (a later move may have taken the
+    # unit on again).
+    taken = EnrolmentUnit.objects.filter(
+        enrolment_id=OuterRef("move__enrolment_id"), unit_id=OuterRef("to_unit_id")
+    )
     return (
         MovedCriterion.objects.filter(carried_decision__isnull=True, new_criterion__isnull=False)
         .exclude(kind__in=[ChangeKind.UNCHANGED, ChangeKind.RENUMBERED], old_decision=None)
-        .annotate(decided=Exists(decided))
-        .filter(decided=False)
+        .annotate(decided=Exists(decided), taken=Exists(taken))
+        .filter(decided=False, taken=True)
     )
 
 

@@ -93,7 +93,8 @@ class MovedCriterion(AppendOnlyModel):
 
     @property
     def is_flag(self) -> bool:
-        """Not carried: the tutor decides the new criterion again."""
+        """Not carried: the tutor decides the new criterion again (unless a decision on it
+        existed already: `portfolios.moves.open_flags` reads that)."""
         return self.kind in (ChangeKind.REWORDED, ChangeKind.REMOVED) or (
             self.old_decision_id is not None and self.carried_decision_id is None
         )

@@ -419,3 +419,16 @@ def test_short_course_moves_to_a_version_of_its_unit(
     assert (move.from_qualification, move.to_qualification) == (None, None)
     assert (move.summary["from_version"], move.summary["to_version"]) == (1, 2)
     assert verify_chain().ok
+
+
+def test_moving_back_finds_the_earlier_decisions_standing(versions, alice_assessed, centre_admin):
+    v1, v2, *_ = versions
+    enrolment, _item = alice_assessed
+    moves.move_enrolments([enrolment], to_qualification=v2, by=centre_admin)
+    decisions = CriterionDecision.objects.count()
+    result = moves.move_enrolments([enrolment], to_qualification=v1, by=centre_admin)
+    # Version 1's decisions are still there, still the latest: nothing to carry or flag.
+    assert (result.carried, result.flagged) == (0, 0)
+    assert CriterionDecision.objects.count() == decisions
+    assert [f.number for f in moves.open_flags(enrolment)] == []
+    assert verify_chain().ok
