@@ -33,8 +33,8 @@ from django.utils import timezone
 from accounts.permissions import can_manage_centre
 from audit.chain import audit_records
 from audit.enums import AuditAction
+from portfolios.enums import ChangeKind
 from portfolios.models import (
-    ChangeKind,
     CriterionDecision,
     DecisionEvidence,
     Enrolment,

@@ -12,19 +12,10 @@ from django.db import models
 from django.utils import timezone
 
 from audit.models import AppendOnlyModel
+from portfolios.enums import ChangeKind
 from portfolios.models.assessment import CriterionDecision
 from portfolios.models.enrolment import Enrolment
 from qualifications.models import AssessmentCriterion, Qualification, Unit
-
-
-class ChangeKind(models.TextChoices):
-    """A criterion's fate between two versions (`qualifications.versions.CriterionChange`)."""
-
-    UNCHANGED = "unchanged", "Unchanged"
-    RENUMBERED = "renumbered", "Renumbered"
-    REWORDED = "reworded", "Reworded"
-    REMOVED = "removed", "Removed"
-    ADDED = "added", "Added"
 
 
 class VersionMove(AppendOnlyModel):
