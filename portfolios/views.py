@@ -142,6 +142,7 @@ def enrolment_update(request, pk):
 @login_required
 def portfolio(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk)
+    version_moves = moves.move_history(enrolment)
     return render(
         request,
         "portfolios/portfolio.html",
@@ -155,8 +156,9 @@ def portfolio(request, pk):
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
             "withdrawn_units": selectors.withdrawn_units(enrolment),
             "history": selectors.enrolment_history(enrolment),
-            "flags": moves.open_flags(enrolment),
-            "moves": moves.move_history(enrolment),
+            # Flags come only from moves: a learner never moved costs no query for them.
+            "flags": moves.open_flags(enrolment) if version_moves else [],
+            "moves": version_moves,
         },
     )
 
