@@ -21,16 +21,21 @@ _REGISTRY: dict[str, "Recorded"] = {}
 class Recorded:
     model: type[models.Model]
     fields: tuple[str, ...]
+    # Fields added to the model after rows were written: digested only when set, so the rows
+    # written before them still match their entries.
+    added_later: tuple[str, ...] = ()
 
 
-def register(model, *, exclude: tuple[str, ...] = ()) -> None:
-    """A model of the record. A row a service deletes (a draft) has an entry marked deleted."""
+def register(model, *, exclude: tuple[str, ...] = (), added_later: tuple[str, ...] = ()) -> None:
+    """A model of the record. A row a service deletes (a draft) has an entry marked deleted.
+    `added_later`: fields (by name) left out of a row's digest while they are empty."""
     fields = tuple(
         f.attname
         for f in model._meta.concrete_fields
         if f.name not in exclude and not f.primary_key
     )
-    _REGISTRY[model._meta.label_lower] = Recorded(model, fields)
+    later = tuple(model._meta.get_field(name).attname for name in added_later)
+    _REGISTRY[model._meta.label_lower] = Recorded(model, fields, later)
 
 
 def recorded_models() -> list[Recorded]:
@@ -48,6 +53,9 @@ def _plain(value):
 
 
 def digest_values(label: str, values: dict) -> str:
+    spec = _REGISTRY.get(label)
+    if spec is not None and spec.added_later:
+        values = {k: v for k, v in values.items() if not (k in spec.added_later and v is None)}
     body = json.dumps(
         {"model": label, **{k: _plain(v) for k, v in values.items()}},
         sort_keys=True,

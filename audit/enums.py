@@ -22,6 +22,11 @@ class AuditAction(models.TextChoices):
     UNIT_WITHDRAWN = "unit_withdrawn", "Unit withdrawn from an enrolment"
     UNIT_RESTORED = "unit_restored", "Unit restored to an enrolment"
     UNIT_REMOVED = "unit_removed", "Unit that held no work taken off an enrolment"
+    VERSION_MOVED = "version_moved", "Learner moved to another version of the qualification"
+    UNIT_VERSION_MOVED = "unit_version_moved", "Unit moved to another version"
+    DECISION_CARRIED = "decision_carried", "Decision carried to the new version"
+    CRITERION_FLAGGED = "criterion_flagged", "Criterion changed: decide again"
+    CRITERION_MOVED = "criterion_moved", "Criterion's evidence moved to the new version"
     INTAKE = "intake", "Class list imported"
     # evidence
     EVIDENCE_CREATED = "evidence_created", "Evidence added"

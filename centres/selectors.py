@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -32,7 +33,8 @@ from moderation.models import SampleDecision, SamplingPlan
 from portfolios import record as portfolio_record
 from portfolios.enums import EnrolmentStatus
 from portfolios.models import CriterionDecision, Enrolment, Evidence, UnitSignOff
-from qualifications.models import Unit
+from qualifications import permissions as catalogue
+from qualifications.models import Qualification, Unit
 
 RAGS = [Rag.RED, Rag.AMBER, Rag.GREEN]
 
@@ -358,3 +360,26 @@ def person_page(centre, person) -> dict:
 def recent_intakes(centre, *, count: int = 5) -> list:
     """The centre's last imported class lists."""
     return list(IntakeUpload.objects.filter(centre=centre, imported_at__isnull=False)[:count])
+
+
+def get_qualification_for_centre(user, centre, pk: int):
+    """A qualification version the person may see and the centre could use (404 otherwise:
+    another centre's own qualification is not revealed)."""
+    found = catalogue.visible(Qualification.objects.filter(pk=pk), user).first()
+    if found is None or found.centre_id not in (None, centre.pk):
+        raise Http404("No such qualification.")
+    return found
+
+
+def enrolments_on_versions(centre, qualification):
+    """The centre's enrolments on any version of `qualification`, with their learners and
+    versions, in the order of the learners' names."""
+    return (
+        Enrolment.objects.filter(
+            centre=centre,
+            qualification__number=qualification.number,
+            qualification__centre=qualification.centre_id,
+        )
+        .select_related("learner", "tutor", "qualification", "centre")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )

@@ -9,6 +9,11 @@ urlpatterns = [
     path("<int:pk>/intake/<int:upload_pk>/confirm/", views.intake_confirm, name="intake_confirm"),
     path("<int:pk>/progress.<str:fmt>", views.progress_export, name="progress_export"),
     path("<int:pk>/", views.centre_detail, name="centre_detail"),
+    path(
+        "<int:pk>/qualifications/<int:qualification_pk>/move/",
+        views.version_move,
+        name="version_move",
+    ),
     path("<int:pk>/people/add/", views.person_add, name="person_add"),
     path("<int:pk>/people/<int:person_pk>/", views.person_detail, name="person_detail"),
     path(

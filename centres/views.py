@@ -15,10 +15,11 @@ from accounts.services import invitations_pending_for
 from centres import selectors
 from centres.exports import EXPORT_FORMATS
 from centres.exports import progress_export as progress_export_file
-from centres.forms import IntakeUploadForm
+from centres.forms import IntakeUploadForm, VersionMoveForm
 from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
 from centres.services import intake_import, intake_preview, invitation_accept
+from portfolios import moves
 
 
 @login_required
@@ -216,3 +217,64 @@ def person_deactivate(request, pk, person_pk):
             request, f"{person} is deactivated here ({ended} role(s) ended); their records stay."
         )
     return redirect("person_detail", pk=centre.pk, person_pk=person.pk)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+@login_required
+def version_move(request, pk, qualification_pk):
+    """Move the centre's learners from one version of a qualification to another: the diff
+    per unit, what will carry and what will be flagged per learner, then the move."""
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    qualification = selectors.get_qualification_for_centre(request.user, centre, qualification_pk)
+    versions = moves.target_versions(qualification, request.user)
+    choices = list(versions)
+    enrolments = list(selectors.enrolments_on_versions(centre, qualification))
+    chosen_to = request.POST.get("to") or request.GET.get("to")
+    target = next((q for q in choices if str(q.pk) == chosen_to), choices[-1])
+    form = VersionMoveForm(
+        request.POST or None,
+        versions=versions,
+        enrolments=selectors.enrolments_on_versions(centre, qualification),
+        initial={"to": target.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = moves.move_enrolments(**form.service_kwargs(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            to = form.cleaned_data["to"]
+            messages.success(
+                request,
+                f"Moved {_plural(result.moved, 'learner', 'learners')} to version "
+                f"{to.version}: {_plural(result.carried, 'decision', 'decisions')} carried, "
+                f"{_plural(result.flagged, 'criterion', 'criteria')} flagged for the tutor "
+                f"to decide again, {_plural(result.units_kept, 'unit', 'units')} kept on "
+                "the version it was assessed against.",
+            )
+            return redirect(
+                f"{request.path}?to={to.pk}",
+            )
+    plan = moves.plan_moves([e for e in enrolments if e.qualification_id != target.pk], target)
+    if request.method == "POST":
+        chosen = {int(v) for v in request.POST.getlist("enrolments") if v.isdigit()}
+    else:
+        chosen = {p.enrolment.pk for p in plan.enrolments if not p.problem}
+    return render(
+        request,
+        "centres/version_move.html",
+        {
+            "centre": centre,
+            "qualification": qualification,
+            "target": target,
+            "versions": choices,
+            "form": form,
+            "plan": plan,
+            "on_target": [e for e in enrolments if e.qualification_id == target.pk],
+            "chosen": chosen,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -29,6 +29,7 @@ from moderation.forms import (
     SamplingPlanForm,
     SignOffForm,
 )
+from portfolios import moves
 from portfolios import permissions as portfolio_permissions
 from portfolios import record as portfolio_record
 from portfolios import selectors as portfolio_selectors
@@ -55,6 +56,7 @@ def tutor_queue(request):
         {
             "items": moderation_dashboards.tutor_queue_at(request.user, centres),
             "now": timezone.now(),
+            "flag_counts": moves.open_flag_counts(request.user, centres),
         },
     )
 
@@ -159,6 +161,7 @@ def _unit_page(request, enrolment, unit, *, forms=None, status=200):
             "unit": unit,
             "record": record,
             "can_sample_externally": permissions.can_sample_externally(user, enrolment, unit),
+            "flags": moves.open_flags(enrolment, [unit.pk]),
         }
     )
     forms = forms or {}

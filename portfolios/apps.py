@@ -11,12 +11,16 @@ class PortfoliosConfig(AppConfig):
 
         # The assessed record: every row has its entry in the audit trail, and an edit made
         # straight in the database no longer matches it (`manage.py verify_audit`).
+        # `carried_from` came with moves between versions; decisions written before it
+        # keep their digests.
+        register(models.CriterionDecision, added_later=("carried_from",))
         for model in (
-            models.CriterionDecision,
             models.UnitSignOff,
             models.SignOffAcknowledgement,
             models.Reopening,
             models.ReopeningClosure,
+            models.VersionMove,
+            models.MovedCriterion,
         ):
             register(model)
         # Drafts change (each change has its entry) and may be deleted; `assessed_at` is

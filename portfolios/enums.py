@@ -43,3 +43,13 @@ DECLARATION_TEXT = (
     "I declare that this evidence is my own work, that it is a true record of what I did, and "
     "that anything I have used from other people or sources is acknowledged."
 )
+
+
+class ChangeKind(models.TextChoices):
+    """A criterion's fate between two versions (`qualifications.versions.CriterionChange`)."""
+
+    UNCHANGED = "unchanged", "Unchanged"
+    RENUMBERED = "renumbered", "Renumbered"
+    REWORDED = "reworded", "Reworded"
+    REMOVED = "removed", "Removed"
+    ADDED = "added", "Added"

@@ -273,6 +273,7 @@ HISTORY_ACTIONS = (
     AuditAction.UNIT_REMOVED,
     AuditAction.UNIT_WITHDRAWN,
     AuditAction.UNIT_RESTORED,
+    AuditAction.VERSION_MOVED,
 )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import formflow
 from accounts.models import User
 from accounts.selectors import get_centre_for_user
-from portfolios import permissions, selectors, services
+from portfolios import moves, permissions, selectors, services
 from portfolios.enums import DECLARATION_TEXT, EvidenceState
 from portfolios.filters import EnrolmentFilter
 from portfolios.forms import (
@@ -164,6 +164,7 @@ def portfolio(request, pk):
     )
     withdrawn = selectors.withdrawn_units(enrolment)
     units = [row.unit for row in shown.units] + [row.unit for row in withdrawn]
+    version_moves = moves.move_history(enrolment)
     return render(
         request,
         "portfolios/portfolio.html",
@@ -176,6 +177,9 @@ def portfolio(request, pk):
             "withdrawn_units": withdrawn,
             "history": selectors.enrolment_history(enrolment),
             "combination": selectors.combination_for(enrolment, units=units),
+            # Flags come only from moves: a learner never moved costs no query for them.
+            "flags": moves.open_flags(enrolment) if version_moves else [],
+            "moves": version_moves,
         },
     )
 

@@ -706,6 +706,17 @@ MATRIX: dict[str, dict[str, Access]] = {
             post=row(HIDDEN),
         ),
     },
+    "version_move": {
+        # The scenario has one version: the admin's forged move of alice to the version she is
+        # on is refused (400) and changes nothing. Centre B's admin naming alice under centre
+        # B's own page: tests/centres/test_version_move.py (centre B's page shows its learners).
+        "": Access(
+            kwargs=lambda s: {"pk": s.centre.pk, "qualification_pk": s.qualification.pk},
+            get=centre_page(("admin",)),
+            post=centre_page(("admin",), outcome=REFUSED),
+            data=lambda s: {"to": s.qualification.pk, "enrolments": [s.enrolment.pk]},
+        ),
+    },
     "progress_export": {
         "": Access(
             kwargs=lambda s: {"pk": s.centre.pk, "fmt": "csv"},

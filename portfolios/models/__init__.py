@@ -1,5 +1,6 @@
 """The learner's record: enrolments, evidence, decisions and sign-offs, and who may open it."""
 
+from portfolios.enums import ChangeKind
 from portfolios.models.access import EqaGrant, EqaGrantQuerySet
 from portfolios.models.assessment import (
     CriterionDecision,
@@ -16,8 +17,10 @@ from portfolios.models.evidence import (
     EvidenceCriterion,
     EvidenceFile,
 )
+from portfolios.models.moves import MovedCriterion, VersionMove
 
 __all__ = [
+    "ChangeKind",
     "CriterionDecision",
     "DecisionEvidence",
     "Enrolment",
@@ -27,9 +30,11 @@ __all__ = [
     "Evidence",
     "EvidenceCriterion",
     "EvidenceFile",
+    "MovedCriterion",
     "ReopenedCriterion",
     "Reopening",
     "ReopeningClosure",
     "SignOffAcknowledgement",
     "UnitSignOff",
+    "VersionMove",
 ]

@@ -52,6 +52,15 @@ class CriterionDecision(AppendOnlyModel):
     evidence = models.ManyToManyField(
         Evidence, through="DecisionEvidence", related_name="decisions", blank=True
     )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        help_text="The decision on the earlier version's criterion that a move between "
+        "versions carried to this one (same words, so the same judgement).",
+    )
 
     objects = CriterionDecisionQuerySet.as_manager()
 
