@@ -214,6 +214,8 @@ def _check_short_course_target(enrolments, rows, to_unit: Unit, by) -> None:
             raise ValidationError(
                 f"{e.learner} is on a qualification: move them to a version of it instead."
             )
+        if not catalogue.may_use(e.centre_id, to_unit):
+            raise ValidationError("That version of the unit is not one the centre can use.")
         if lineages[e.pk] != {to_unit.lineage}:
             raise ValidationError(f"{to_unit} is not a version of the unit {e.learner} takes.")
 
@@ -225,6 +227,10 @@ def _check_target(enrolments: list[Enrolment], to_qualification: Qualification, 
         if e.qualification_id is None:
             raise ValidationError(
                 f"{e.learner} is on a short course: there is no qualification to move."
+            )
+        if not catalogue.may_use(e.centre_id, to_qualification):
+            raise ValidationError(
+                "That version of the qualification is not one the centre can use."
             )
         if (e.qualification.number, e.qualification.centre_id) != (
             to_qualification.number,
