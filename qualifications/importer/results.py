@@ -30,8 +30,7 @@ class ParsedCriterion:
     # The number as the document prints it ("P1", "1." in a list that restarts, "2xx.1.3"),
     # when that differs from ``number``.
     label: str = ""
-    # "pass", "merit" or "distinction" in a grading grid. The catalogue has no field for it
-    # yet, so it lives here and in the preview only.
+    # "pass", "merit" or "distinction" in a grading grid; saved as the criterion's band.
     grade: str = ""
     # Bracketed tags stripped from the text, e.g. PLTS codes "[IE1]".
     tags: list[str] = field(default_factory=list)
