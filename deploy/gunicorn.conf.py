@@ -48,6 +48,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 proc_name = "portal"
 
+# gunicorn's runtime control socket (for `gunicornc`) would sit in the user's home by default,
+# one path for every instance on the machine; it is off unless a path is given.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
 # Load Django once in the master, then fork: workers share its memory and a broken setting fails
 # the start at once rather than in a loop of dying workers. Safe because nothing opens a
 # database connection or a thread while the app loads; the master closes any connection all
