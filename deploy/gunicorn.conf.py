@@ -25,8 +25,9 @@ worker_class = "sync"
 
 # A sync worker answering one request does not report to the master, so the timeout must cover
 # the longest request: a large evidence file handed over by the proxy, hashed and stored, or a
-# checklist PDF rendered cold.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+# checklist PDF rendered cold. The proxy waits as long (proxy_read_timeout in
+# deploy/nginx/portal.conf).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 
@@ -68,5 +69,9 @@ preload_app = True
 
 def when_ready(server):
     from django.db import connections
+    from django.urls import get_resolver
 
+    # Import every URL module and view once here, so the workers inherit them through the fork
+    # instead of each paying for it on its first request.
+    get_resolver().url_patterns  # noqa: B018 (read for its side effect: the imports)
     connections.close_all()
