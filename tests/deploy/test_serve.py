@@ -7,8 +7,10 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -229,6 +231,103 @@ def test_signing_in_works_over_it(production_site):
     )
     assert forged.status == 403
     assert "sessionid" not in _cookies(forged)
+
+
+def test_the_proxy_example_keeps_the_apps_upload_limit_and_timeout():
+    conf = (BASE_DIR / "deploy" / "nginx" / "portal.conf").read_text()
+    body_mb = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    files_mb = settings.EVIDENCE_MAX_FILES_PER_POST * settings.EVIDENCE_MAX_FILE_MB
+    assert files_mb <= body_mb <= files_mb + 100  # the largest post, plus room for the form
+    read_timeout = int(re.search(r"proxy_read_timeout (\d+)s;", conf).group(1))
+    gunicorn_conf = (BASE_DIR / "deploy" / "gunicorn.conf.py").read_text()
+    assert f'os.environ.get("GUNICORN_TIMEOUT", "{read_timeout}")' in gunicorn_conf
+
+
+@pytest.fixture(scope="module")
+def proxy(production_site, tmp_path_factory):
+    """deploy/nginx/portal.conf in front of the gunicorn above, on ports of its own."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(nginx).exists(), "nginx is missing: bin/setup --dev installs it"
+    tmp = tmp_path_factory.mktemp("proxy")
+    openssl = shutil.which("openssl") or "/usr/bin/openssl"
+    subprocess.run(  # noqa: S603 (a throwaway self-signed certificate)
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(tmp / "key.pem"),
+            "-out",
+            str(tmp / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    http_port, https_port = _free_port(), _free_port()
+    site = (BASE_DIR / "deploy" / "nginx" / "portal.conf").read_text()
+    for old, new in [
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{production_site.port};"),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen [::]:80;", ""),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ("listen [::]:443 ssl http2;", ""),
+        ("/etc/letsencrypt/live/portfolio.example.org/fullchain.pem", str(tmp / "cert.pem")),
+        ("/etc/letsencrypt/live/portfolio.example.org/privkey.pem", str(tmp / "key.pem")),
+        ("/var/lib/nginx/body", str(tmp / "body")),
+    ]:
+        assert old in site
+        site = site.replace(old, new)
+    (tmp / "site.conf").write_text(site)
+    (tmp / "nginx.conf").write_text(
+        f"pid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{ access_log {tmp}/access.log; include {tmp}/site.conf; }}\n"
+    )
+    server = subprocess.Popen(  # noqa: S603 (Debian's nginx with the file written above)
+        [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        assert server.poll() is None, server.stderr.read().decode()
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    yield http_port, https_port
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_behind_the_proxy_example_https_reaches_the_app_and_http_is_redirected(proxy):
+    http_port, https_port = proxy
+    plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    plain.request("GET", "/accounts/login/")
+    response = plain.getresponse()
+    assert response.status == 301
+    assert response.getheader("Location") == "https://127.0.0.1/accounts/login/"
+
+    # The test's own certificate: nothing to verify it against.
+    context = ssl._create_unverified_context()  # noqa: S323
+    secure = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=context)
+    secure.request("GET", "/accounts/login/")
+    response = secure.getresponse()
+    body = response.read()
+    # No redirect loop: the app believed the proxy's X-Forwarded-Proto.
+    assert response.status == 200
+    assert b'name="username"' in body
+    assert "max-age=31536000" in response.getheader("Strict-Transport-Security")
+    assert "Secure" in response.getheader("Set-Cookie")
 
 
 def test_zz_gunicorn_stops_cleanly_on_term_and_logged_each_request(production_site):
