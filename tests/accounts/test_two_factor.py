@@ -306,3 +306,34 @@ def test_centre_rule_is_audited_and_only_admins_change_it(centre, centre_admin, 
     assert entries.count() == 1
     assert entries.get().centre == centre
     assert entries.get().data == {"required": True}
+
+
+def test_centre_admin_switches_the_rule_on_from_the_centre_page(client, centre, centre_admin):
+    client.force_login(centre_admin)
+    page = client.get(reverse("centre_detail", args=[centre.pk]))
+    assert "Not required: staff choose for themselves." in page.text
+    response = client.post(reverse("centre_two_factor", args=[centre.pk]), {"required": "on"})
+    assert response.status_code == 302
+    centre.refresh_from_db()
+    assert centre.staff_two_factor_required is True
+    entry = AuditEntry.objects.get(action=AuditAction.CENTRE_TWO_FACTOR)
+    assert entry.actor == centre_admin
+    # The admin's own session was signed in before the rule: it carries on until the next
+    # sign-in, which sends them to set up an app.
+    page = client.get(reverse("centre_detail", args=[centre.pk]))
+    assert "Required of this centre's staff." in page.text
+    client.post(reverse("centre_two_factor", args=[centre.pk]), {})
+    centre.refresh_from_db()
+    assert centre.staff_two_factor_required is False
+    assert AuditEntry.objects.filter(action=AuditAction.CENTRE_TWO_FACTOR).count() == 2
+
+
+def test_only_the_centres_admin_may_switch_the_rule(client, centre, tutor, outsider):
+    url = reverse("centre_two_factor", args=[centre.pk])
+    client.force_login(tutor)
+    assert client.post(url, {"required": "on"}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url, {"required": "on"}).status_code == 404
+    centre.refresh_from_db()
+    assert centre.staff_two_factor_required is False
+    assert not AuditEntry.objects.filter(action=AuditAction.CENTRE_TWO_FACTOR).exists()
