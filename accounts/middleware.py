@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -51,6 +52,9 @@ class SecondFactorMiddleware:
 
         step = request.session.get(twofactor.SESSION_KEY) if hasattr(request, "session") else None
         if step and request.user.is_authenticated and not _open_during_sign_in(request.path):
+            if request.headers.get("HX-Request"):
+                # A fragment (the notification badge) gets nothing, not the sign-in page.
+                return HttpResponseForbidden()
             target = "two_factor_verify" if step == twofactor.VERIFY else "two_factor_enrol"
             url = reverse(target)
             if request.method == "GET":

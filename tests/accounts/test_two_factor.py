@@ -337,3 +337,11 @@ def test_only_the_centres_admin_may_switch_the_rule(client, centre, tutor, outsi
     centre.refresh_from_db()
     assert centre.staff_two_factor_required is False
     assert not AuditEntry.objects.filter(action=AuditAction.CENTRE_TWO_FACTOR).exists()
+
+
+def test_fragments_get_nothing_before_the_second_step(client, tutor, password):
+    enrolled(tutor)
+    sign_in(client, tutor, password)
+    response = client.get(reverse("moderation:notification_badge"), headers={"HX-Request": "1"})
+    assert response.status_code == 403
+    assert response.content == b""
