@@ -345,3 +345,13 @@ def test_fragments_get_nothing_before_the_second_step(client, tutor, password):
     response = client.get(reverse("moderation:notification_badge"), headers={"HX-Request": "1"})
     assert response.status_code == 403
     assert response.content == b""
+
+
+def test_the_site_admin_changes_no_second_factor_unaudited():
+    from django.contrib import admin
+
+    from accounts.models import Centre
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
+    assert "staff_two_factor_required" in admin.site.get_model_admin(Centre).readonly_fields
