@@ -41,8 +41,9 @@ class NoStoreWhenSignedInMiddleware:
 
 class SecondFactorMiddleware:
     """Until a session has passed the second factor (or a person whose centre requires one has
-    set it up), every page but those steps and signing out sends them there. The step is read
-    from the session (`accounts.twofactor.SESSION_KEY`), worked out once at sign-in."""
+    set it up), every page but that one step and signing out sends them there: not even the
+    person's own two-factor pages, or a password alone could make new recovery codes. The step
+    is read from the session (`accounts.twofactor.SESSION_KEY`), worked out once at sign-in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,17 +52,19 @@ class SecondFactorMiddleware:
         from accounts import twofactor
 
         step = request.session.get(twofactor.SESSION_KEY) if hasattr(request, "session") else None
-        if step and request.user.is_authenticated and not _open_during_sign_in(request.path):
-            if request.headers.get("HX-Request"):
-                # A fragment (the notification badge) gets nothing, not the sign-in page.
-                return HttpResponseForbidden()
-            target = "two_factor_verify" if step == twofactor.VERIFY else "two_factor_enrol"
-            url = reverse(target)
-            if request.method == "GET":
-                url += "?" + urlencode({"next": request.get_full_path()})
-            return redirect(url)
+        if step and request.user.is_authenticated:
+            target = reverse(
+                "two_factor_verify" if step == twofactor.VERIFY else "two_factor_enrol"
+            )
+            if request.path != target and not _open_during_sign_in(request.path):
+                if request.headers.get("HX-Request"):
+                    # A fragment (the notification badge) gets nothing, not the sign-in step.
+                    return HttpResponseForbidden()
+                if request.method == "GET":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
         return self.get_response(request)
 
 
 def _open_during_sign_in(path: str) -> bool:
-    return path.startswith(("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/static/"))
+    return path.startswith((reverse("logout"), "/healthz", "/static/"))

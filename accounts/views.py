@@ -73,7 +73,15 @@ def two_factor_home(request):
 @login_required
 def two_factor_verify(request):
     """The second step of signing in, after the password."""
-    if request.session.get(twofactor.SESSION_KEY) != twofactor.VERIFY:
+    if request.session.get(twofactor.SESSION_KEY) == twofactor.VERIFY and (
+        not twofactor.has_second_factor(request.user)
+    ):
+        # The app was removed from another session meanwhile: work the step out again.
+        twofactor.mark_signed_in(request, request.user)
+    step = request.session.get(twofactor.SESSION_KEY)
+    if step == twofactor.ENROL:
+        return redirect("two_factor_enrol")
+    if step != twofactor.VERIFY:
         return redirect(_next_url(request))
     form = TwoFactorSignInForm(request.POST or None)
     if posted(request, form) and _change(

@@ -355,3 +355,36 @@ def test_the_site_admin_changes_no_second_factor_unaudited():
     assert not admin.site.is_registered(TOTPDevice)
     assert not admin.site.is_registered(StaticDevice)
     assert "staff_two_factor_required" in admin.site.get_model_admin(Centre).readonly_fields
+
+
+def test_the_password_alone_reaches_no_two_factor_page_but_the_step(client, tutor, password):
+    """Or it could make new recovery codes and sign in with them."""
+    _, codes = enrolled(tutor)
+    sign_in(client, tutor, password)
+    for url in (reverse("two_factor"), reverse("two_factor_remove"), reverse("two_factor_enrol")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("two_factor_verify"))
+    response = client.post(reverse("two_factor_recovery"))
+    assert response.status_code == 302
+    assert set(StaticToken.objects.values_list("token", flat=True)) == set(codes)
+    assert not AuditEntry.objects.filter(action=AuditAction.RECOVERY_CODES_REGENERATED).exists()
+
+
+def test_someone_required_to_enrol_reaches_only_the_enrol_page(
+    client, strict_centre, tutor, password
+):
+    sign_in(client, tutor, password)
+    for url in (reverse("two_factor"), reverse("two_factor_verify")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("two_factor_enrol"))
+
+
+def test_a_device_removed_elsewhere_meanwhile_does_not_trap_the_session(client, tutor, password):
+    enrolled(tutor)
+    sign_in(client, tutor, password)
+    TOTPDevice.objects.filter(user=tutor).delete()
+    response = client.get(reverse("two_factor_verify"))
+    assert response.status_code == 302
+    assert client.get(reverse("invitation_list")).status_code == 200
