@@ -13,6 +13,7 @@ out once when the person signs in, so ordinary pages pay no query for it:
 - absent: nothing to do.
 """
 
+import datetime
 import re
 
 import segno
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -41,7 +43,7 @@ STAFF_ROLES = frozenset(
 _APP_CODE = re.compile(r"^\d{6}$")
 
 WRONG_CODE = "That code is not right, or it was used already. Try the next one your app shows."
-THROTTLED = "Too many wrong codes: wait a little before trying again."
+THROTTLED = "Too many wrong codes: wait a while before trying again."
 
 
 # ---------------------------------------------------------------- what the state means
@@ -91,8 +93,18 @@ def mark_signed_in(request, user: User) -> None:
 
 
 def _throttled(device) -> bool:
+    """django-otp's own throttle (each wrong code in a row doubles the wait), and the password
+    step's lock: after `AXES_FAILURE_LIMIT` wrong codes in a row, none is tried for
+    `AXES_COOLOFF_HOURS`."""
     allowed, _ = device.verify_is_allowed()
-    return not allowed
+    if not allowed:
+        return True
+    failed_at = device.throttling_failure_timestamp
+    return (
+        device.throttling_failure_count >= settings.AXES_FAILURE_LIMIT
+        and failed_at is not None
+        and timezone.now() - failed_at < datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    )
 
 
 # ---------------------------------------------------------------- the sign-in step
@@ -209,8 +221,13 @@ def second_factor_remove(*, user: User, password: str, token: str, request=None)
     device = app_device(user)
     if device is None:
         raise ValidationError("You have no second factor to remove.")
-    signer = authenticate(request, username=user.get_username(), password=password or "")
-    if signer is None or signer.pk != user.pk:
+    if request is not None:
+        # Through django-axes, which counts a wrong password here as at sign-in.
+        signer = authenticate(request, username=user.get_username(), password=password or "")
+        ok = signer is not None and signer.pk == user.pk
+    else:
+        ok = bool(password) and user.check_password(password)
+    if not ok:
         raise ValidationError({"password": "That is not your password."})
     token = (token or "").strip().replace(" ", "")
     if _throttled(device):

@@ -388,3 +388,23 @@ def test_a_device_removed_elsewhere_meanwhile_does_not_trap_the_session(client, 
     response = client.get(reverse("two_factor_verify"))
     assert response.status_code == 302
     assert client.get(reverse("invitation_list")).status_code == 200
+
+
+def test_wrong_codes_lock_like_wrong_passwords(client, tutor, password, no_throttle, settings):
+    device, codes = enrolled(tutor)
+    sign_in(client, tutor, password)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("two_factor_verify"), {"token": "000000"})
+    response = client.post(reverse("two_factor_verify"), {"token": code_for(device)})
+    assert response.status_code == 400
+    assert twofactor.THROTTLED in response.text
+    # The recovery codes have their own count.
+    assert client.post(reverse("two_factor_verify"), {"token": codes[0]}).status_code == 302
+
+
+def test_remove_without_a_request_checks_the_password(tutor, password):
+    device, _ = enrolled(tutor)
+    with pytest.raises(ValidationError):
+        twofactor.second_factor_remove(user=tutor, password="no", token=code_for(device))
+    twofactor.second_factor_remove(user=tutor, password=password, token=code_for(device))
+    assert not twofactor.has_second_factor(tutor)
