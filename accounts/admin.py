@@ -1,9 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Centre, Invitation, Membership, Notification, User
 from audit.admin import ReadOnlyAdmin
+
+# django-otp's own admin pages would add, change and delete people's second factors with no
+# audit entry; they change only through `accounts.twofactor`.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,8 +38,10 @@ class PortalUserAdmin(UserAdmin):
 
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
-    list_display = ["name", "centre_number", "is_active"]
+    list_display = ["name", "centre_number", "is_active", "staff_two_factor_required"]
     search_fields = ["name", "centre_number"]
+    # Changed by the centre's admins on the centre's page, through the audited service.
+    readonly_fields = ["staff_two_factor_required"]
 
 
 @admin.register(Membership)

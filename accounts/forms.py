@@ -26,3 +26,62 @@ class PersonForm(forms.Form):
 class RoleChangeForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     action = forms.ChoiceField(choices=[("give", "Give"), ("take", "Take away")])
+
+
+_CODE_WIDGET = forms.TextInput(
+    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+)
+
+
+class TwoFactorSignInForm(forms.Form):
+    """The second step of signing in: the app's code, or one of the recovery codes."""
+
+    token = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"token": self.cleaned_data["token"]}
+
+
+class TwoFactorEnrolForm(forms.Form):
+    token = forms.CharField(
+        label="Code from your app",
+        max_length=10,
+        widget=_CODE_WIDGET,
+        help_text="The 6-digit code the app shows now, to prove it is set up.",
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"token": self.cleaned_data["token"]}
+
+
+class TwoFactorRemoveForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    token = forms.CharField(
+        label="Code from your app",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"password": self.cleaned_data["password"], "token": self.cleaned_data["token"]}
+
+
+class CentreTwoFactorForm(forms.Form):
+    required = forms.BooleanField(
+        label="Staff must sign in with a second factor",
+        required=False,
+        help_text="Tutors, moderators and centre admins here must set up an authenticator app "
+        "before they can do anything else. Learners never need one.",
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"required": self.cleaned_data["required"]}

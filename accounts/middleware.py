@@ -1,3 +1,8 @@
+from urllib.parse import urlencode
+
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 
@@ -32,3 +37,34 @@ class NoStoreWhenSignedInMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class SecondFactorMiddleware:
+    """Until a session has passed the second factor (or a person whose centre requires one has
+    set it up), every page but that one step and signing out sends them there: not even the
+    person's own two-factor pages, or a password alone could make new recovery codes. The step
+    is read from the session (`accounts.twofactor.SESSION_KEY`), worked out once at sign-in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from accounts import twofactor
+
+        step = request.session.get(twofactor.SESSION_KEY) if hasattr(request, "session") else None
+        if step and request.user.is_authenticated:
+            target = reverse(
+                "two_factor_verify" if step == twofactor.VERIFY else "two_factor_enrol"
+            )
+            if request.path != target and not _open_during_sign_in(request.path):
+                if request.headers.get("HX-Request"):
+                    # A fragment (the notification badge) gets nothing, not the sign-in step.
+                    return HttpResponseForbidden()
+                if request.method == "GET":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
+        return self.get_response(request)
+
+
+def _open_during_sign_in(path: str) -> bool:
+    return path.startswith((reverse("logout"), "/healthz", "/static/"))

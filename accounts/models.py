@@ -40,6 +40,12 @@ class Centre(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    staff_two_factor_required = models.BooleanField(
+        "staff must use a second factor",
+        default=False,
+        help_text="Tutors, moderators and centre admins here sign in with a code from an "
+        "authenticator app as well as their password. Learners never need one.",
+    )
 
     objects = CentreQuerySet.as_manager()
 

@@ -12,6 +12,11 @@ class AuditAction(models.TextChoices):
     ROLE_GIVEN = "role_given", "Role given"
     ROLE_TAKEN = "role_taken", "Role taken away"
     PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
+    # second factor
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Second factor set up"
+    TWO_FACTOR_REMOVED = "two_factor_removed", "Second factor removed"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_new", "New recovery codes made"
+    CENTRE_TWO_FACTOR = "centre_two_factor", "Centre's second-factor rule changed"
     # the catalogue
     SPEC_IMPORTED = "spec_imported", "Specification imported"
     CATALOGUE_CHANGED = "catalogue_changed", "Catalogue changed"

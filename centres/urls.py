@@ -14,6 +14,7 @@ urlpatterns = [
         views.version_move,
         name="version_move",
     ),
+    path("<int:pk>/two-factor/", views.centre_two_factor, name="centre_two_factor"),
     path("<int:pk>/people/add/", views.person_add, name="person_add"),
     path("<int:pk>/people/<int:person_pk>/", views.person_detail, name="person_detail"),
     path(

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 from accounts import services as account_services
 from accounts.enums import Role
 from accounts.filters import PeopleFilter
-from accounts.forms import PersonForm, RoleChangeForm
+from accounts.forms import CentreTwoFactorForm, PersonForm, RoleChangeForm
 from accounts.selectors import get_centre_for_user, get_invitation_for_user
 from accounts.services import invitations_pending_for
+from accounts.twofactor import centre_two_factor_set
 from centres import selectors
 from centres.exports import EXPORT_FORMATS
 from centres.exports import progress_export as progress_export_file
@@ -133,8 +134,37 @@ def centre_detail(request, pk):
     return render(
         request,
         "accounts/centre_detail.html",
-        {"centre": centre, "filter": people, "page": page, "query": query.urlencode()},
+        {
+            "centre": centre,
+            "filter": people,
+            "page": page,
+            "query": query.urlencode(),
+            "two_factor_form": CentreTwoFactorForm(
+                initial={"required": centre.staff_two_factor_required}
+            ),
+        },
     )
+
+
+@login_required
+@require_POST
+def centre_two_factor(request, pk):
+    """The centre's rule: its staff must (or need not) sign in with a second factor."""
+    centre = get_centre_for_user(request.user, pk, manage=True)
+    form = CentreTwoFactorForm(request.POST)
+    if form.is_valid():
+        try:
+            centre = centre_two_factor_set(centre=centre, by=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                "Staff here must now sign in with a second factor."
+                if centre.staff_two_factor_required
+                else "Staff here no longer need a second factor.",
+            )
+    return redirect("centre_detail", pk=centre.pk)
 
 
 @login_required

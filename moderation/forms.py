@@ -39,6 +39,13 @@ class _SignatureFields(_Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text=SIGNATURE_HELP,
     )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Only if you have set up two-factor sign-in: the code your app shows now.",
+    )
 
 
 # ---------------------------------------------------------------- tutors
@@ -178,7 +185,7 @@ class SignOffForm(_SignatureFields):
     comments = forms.CharField(
         label="Tutor comments", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
-    field_order = ["comments", "password"]
+    field_order = ["comments", "password", "code"]
 
 
 class AcknowledgeForm(_Form):
@@ -218,7 +225,14 @@ class SampleDecisionForm(_SignatureFields):
         "unit in any case.",
     )
     seen = _seen_field()
-    field_order = ["outcome", "comments", "required_actions", "reopen_criteria", "password"]
+    field_order = [
+        "outcome",
+        "comments",
+        "required_actions",
+        "reopen_criteria",
+        "password",
+        "code",
+    ]
 
     def __init__(self, *args, criteria, latest=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,6 +258,7 @@ class SampleDecisionForm(_SignatureFields):
             "required_actions": data["required_actions"],
             "reopen_criteria": list(data["reopen_criteria"]),
             "password": data["password"],
+            "code": data["code"],
             "seen_id": data["seen"],
         }
 

@@ -6,7 +6,8 @@ append-only rows after full_clean(), writes the audit entry in the same transact
 notifies the people concerned (e-mail once the transaction commits).
 
 Signing (a unit, a moderator's decision) asks for the signer's password again: with the
-request, through `authenticate`, so django-axes counts and throttles wrong passwords.
+request, through `authenticate`, so django-axes counts and throttles wrong passwords. A signer
+who has set up an authenticator app also gives its current code (`accounts.twofactor`).
 """
 
 import datetime
@@ -22,6 +23,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import Centre, Notification, User
 from accounts.permissions import has_role
+from accounts.twofactor import signature_code_check
 from audit.chain import audit_record
 from audit.enums import AuditAction
 from audit.models import AccessLogEntry
@@ -58,8 +60,9 @@ def _lock(enrolment: Enrolment) -> Enrolment:
     return Enrolment.objects.select_for_update().get(pk=enrolment.pk)
 
 
-def _confirm_password(user: User, password: str, request=None) -> None:
-    """The e-signature: the signer types their password again."""
+def _confirm_password(user: User, password: str, request=None, code: str = "") -> None:
+    """The e-signature: the signer types their password again, and the current code from
+    their authenticator app when they have one. Refuses before anything is written."""
     if request is not None:
         signer = authenticate(request, username=user.get_username(), password=password or "")
         ok = signer is not None and signer.pk == user.pk
@@ -71,6 +74,7 @@ def _confirm_password(user: User, password: str, request=None) -> None:
         ok = bool(password) and user.check_password(password)
     if not ok:
         raise ValidationError({"password": "That is not your password; sign with your own."})
+    signature_code_check(user, code)
 
 
 def _at(moment: datetime.datetime) -> str:
@@ -285,6 +289,7 @@ def unit_sign_off(
     by: User,
     comments: str,
     password: str,
+    code: str = "",
     request=None,
 ) -> UnitSignOff:
     """The tutor's e-signature on a unit whose every criterion is met; the unit then locks."""
@@ -292,7 +297,7 @@ def unit_sign_off(
         raise ValidationError("Only the learner's tutor signs off units.")
     if not comments.strip():
         raise ValidationError({"comments": "Add your comments on the unit."})
-    _confirm_password(by, password, request)
+    _confirm_password(by, password, request, code)
     with transaction.atomic():
         _lock(enrolment)
         if not EnrolmentUnit.objects.current().filter(enrolment=enrolment, unit=unit).exists():
@@ -401,6 +406,7 @@ def sample_decide(
     required_actions: str = "",
     reopen_criteria: Sequence = (),
     password: str,
+    code: str = "",
     seen_id: int | None = None,
     request=None,
 ) -> SampleDecision:
@@ -426,7 +432,7 @@ def sample_decide(
     reopen_ids = sorted({getattr(c, "pk", c) for c in reopen_criteria})
     if reopen_ids and outcome != SampleOutcome.REFERRED:
         raise ValidationError("Only a referral reopens criteria.")
-    _confirm_password(by, password, request)
+    _confirm_password(by, password, request, code)
     with transaction.atomic():
         _lock(enrolment)
         if not EnrolmentUnit.objects.current().filter(enrolment=enrolment, unit=unit).exists():

@@ -197,6 +197,7 @@ def unit_sign(request, pk, unit_pk):
                 request=request,
                 comments=form.cleaned_data["comments"],
                 password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
             ),
             done=lambda _: f"{unit} is signed off and locked.",
             then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "qualifications",
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     # Signed-in pages, PDFs and exports are never stored by a browser or proxy.
     "accounts.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -74,6 +79,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveRoleMiddleware",
+    # A person with a second factor finishes signing in with it; staff a centre requires it of
+    # enrol first. Nothing else is served to them until then.
+    "accounts.middleware.SecondFactorMiddleware",
     # The request being served, for the external moderators' access log.
     "audit.context.RequestContextMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every authentication.
@@ -135,6 +143,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two-factor sign-in (django-otp: TOTP apps and single-use recovery codes). A centre requires it
+# of its staff from its page; the site's staff (Django admin) need it when this is on.
+TWO_FACTOR_REQUIRED_FOR_SITE_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_SITE_STAFF", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portfolio")
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en-gb"

@@ -738,6 +738,15 @@ MATRIX: dict[str, dict[str, Access]] = {
     "centre_dashboard": {
         "": Access(kwargs=centre, get=centre_page(("admin",)), post=centre_page(("admin",)))
     },
+    "centre_two_factor": {
+        "": Access(
+            kwargs=centre,
+            get=post_only(anonymous=LOGIN),
+            post=centre_page(("admin",)),
+            data=lambda s: {"required": "on"},
+            writers=("admin",),
+        )
+    },
     "person_add": {
         "": Access(
             kwargs=centre,
