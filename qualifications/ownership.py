@@ -157,7 +157,7 @@ def catalogue_publish(*, obj: Unit | Qualification, by: User) -> list[Unit | Qua
     the same code or number and version already."""
     if not may_publish(by):
         raise ValidationError("Only the site's staff publish to the shared catalogue.")
-    obj = type(obj).objects.select_for_update().select_related("centre").get(pk=obj.pk)
+    obj = type(obj).objects.select_for_update(of=("self",)).select_related("centre").get(pk=obj.pk)
     if obj.centre_id is None:
         raise ValidationError(f"{obj} is in the shared catalogue already.")
     centre = obj.centre
