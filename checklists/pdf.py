@@ -2,9 +2,10 @@
 
 Each unit is laid out as a document of its own, so its pages count from one ("Page 1 of 2"
 within the unit, as centres photocopy one unit at a time) and each unit's PDF can be cached and
-served alone. The units missing from the cache are rendered in worker processes, one chunk of
-units per core: each worker parses the stylesheet once and shares one font configuration across
-its chunk, so 39 units do not pay 39 times for starting up. The unit PDFs are then merged with
+served alone. The units missing from the cache are rendered in worker processes, one per
+core: each worker parses the stylesheet once and shares one font configuration across the units
+it lays out, so 39 units do not pay 39 times for starting up, and takes the next unit as soon as
+it is free, so the cores finish together. The unit PDFs are then merged with
 pypdf, which stamps the document's own page numbers in the bottom margin.
 
 Single-unit PDFs are tagged (PDF/UA structure: headings, tables with header cells), so a screen
@@ -131,8 +132,8 @@ def render_units(
 
     Large jobs are rendered in forked worker processes, one per core: each sets WeasyPrint up
     once (stylesheet, fonts), then takes the next unit as soon as it is free, the largest
-    units first, so the cores finish together however unevenly the units' text runs (chunks
-    fixed in advance by criteria counts left one core idle for a tenth of the time). The
+    units first, so the cores finish together however unevenly the units' text runs (halves
+    fixed in advance by criteria counts left one core idle for up to a tenth of the time). The
     workers inherit the loaded WeasyPrint, templates and documents, and never touch the
     database. A `url_fetcher` (tests watch what WeasyPrint asks for) keeps the work in this
     process, where the fetcher can record it.
