@@ -10,7 +10,8 @@ sign-offs, the learner's acknowledgements and moderators' samples, then times (m
 - floor: the same 535 rows as a bare WeasyPrint table (borders only), one document, one
   process: what WeasyPrint needs at the least to lay out and write these rows;
 - full: the filled diploma (003 form) printed cold through the service, the unit cache and
-  the merged cache emptied first: data, one chunk of units per core, merge, store;
+  the merged cache emptied first: data, one worker per core taking units largest first,
+  merge, store;
 - one change: a new decision on one criterion, then the print again (one unit re-rendered);
 - cached: the print again with nothing changed (data, fingerprint, one file read);
 - cohort30: a cohort print of 30 learners with one unit each, cold, as the task worker runs it;

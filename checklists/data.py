@@ -21,8 +21,8 @@ from moderation.enums import ModeratorKind
 from moderation.record import latest_sample_decisions
 from portfolios.achievement import GradedCriterion, spec_label, unit_achievements
 from portfolios.models import EnrolmentUnit, EvidenceCriterion
-from portfolios.record import latest_decision_details, unit_sign_offs
-from portfolios.state import current_evidence_q, met_criterion_ids
+from portfolios.record import latest_decision_rows, unit_sign_offs
+from portfolios.state import current_evidence_q, effective_outcome, met_criterion_ids
 from qualifications.grading import band_label
 from qualifications.models import (
     AssessmentCriterion,
@@ -355,7 +355,9 @@ def blank_for_unit(unit: Unit, layout: Layout, *, with_extras: bool = False) -> 
 
 
 def _printed_links(enrolment, unit_ids: list[int]):
-    """The links of the enrolment's evidence to the units' criteria that a checklist prints.
+    """The links of the enrolment's evidence to the units' criteria that a checklist prints,
+    as value tuples (criterion, reference, title, method, date, submitted at): a diploma has
+    hundreds, and the cached print reads them all to fingerprint them.
 
     Only current evidence counts (`portfolios.state`): a draft is not yet part of the
     portfolio a tutor or a moderator judges, and an item gives way to its correction once the
@@ -367,16 +369,15 @@ def _printed_links(enrolment, unit_ids: list[int]):
             evidence__enrolment=enrolment,
             criterion__unit_id__in=unit_ids,
         )
-        .select_related("evidence__method")
-        .only(
+        .order_by("evidence__number")
+        .values_list(
             "criterion_id",
             "evidence__reference",
             "evidence__title",
+            "evidence__method__name",
             "evidence__date",
             "evidence__submitted_at",
-            "evidence__method__name",
         )
-        .order_by("evidence__number")
     )
 
 
@@ -401,15 +402,16 @@ def filled_for_enrolment(
     unit_ids = [row.unit_id for row in unit_rows]
     outcomes, rows, graded = _outcomes_by_unit(unit_ids)
 
-    for link in _printed_links(enrolment, unit_ids):
-        item = link.evidence
-        rows[link.criterion_id].evidence.append(
+    for criterion_id, reference, title, method, day, submitted_at in _printed_links(
+        enrolment, unit_ids
+    ):
+        rows[criterion_id].evidence.append(
             EvidenceItem(
-                reference=item.reference,
-                title=item.title,
-                method=item.method.name,
-                date=item.date,
-                submitted_on=localdate(item.submitted_at),
+                reference=reference,
+                title=title,
+                method=method,
+                date=day,
+                submitted_on=localdate(submitted_at),
             )
         )
 
@@ -439,27 +441,30 @@ def _fill_assessment(enrolment, units: dict[int, UnitBlock], rows: dict[int, Cri
     """The tutor's decisions and sign-offs, the learner's acknowledgements and the moderators'
     sampling decisions, as the moderation app records them, and the graded units' grades
     (three queries)."""
-    decisions = latest_decision_details(enrolment)
+    decisions = latest_decision_rows(enrolment)
     achievements = unit_achievements(
         graded,
-        met_criterion_ids({pk: d.effective_outcome for pk, d in decisions.items()}),
+        met_criterion_ids(
+            {
+                pk: effective_outcome(outcome, reopened=reopened)
+                for pk, (outcome, reopened, _, _) in decisions.items()
+            }
+        ),
         unit_ids=list(units),
     )
     for unit_id, block in units.items():
         if block.is_graded:
             block.grade = achievements[unit_id].grade_label
             block.grade_needs = achievements[unit_id].needs
-    for criterion_id, decision in decisions.items():
+    for criterion_id, (outcome, reopened, decided_on, feedback) in decisions.items():
         row = rows.get(criterion_id)
         if row is None:
             continue
-        row.decided_on = decision.decided_on
-        row.feedback = decision.feedback
-        row.decision = decision.effective_outcome
-        if decision.reopened:
-            row.feedback = " ".join(
-                filter(None, [decision.feedback, "Reopened by a moderator's referral."])
-            )
+        row.decided_on = decided_on
+        row.feedback = feedback
+        row.decision = effective_outcome(outcome, reopened=reopened)
+        if reopened:
+            row.feedback = " ".join(filter(None, [feedback, "Reopened by a moderator's referral."]))
 
     for unit_id, sign_off in unit_sign_offs(enrolment).items():
         block = units.get(unit_id)

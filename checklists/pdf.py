@@ -2,9 +2,10 @@
 
 Each unit is laid out as a document of its own, so its pages count from one ("Page 1 of 2"
 within the unit, as centres photocopy one unit at a time) and each unit's PDF can be cached and
-served alone. The units missing from the cache are rendered in worker processes, one chunk of
-units per core: each worker parses the stylesheet once and shares one font configuration across
-its chunk, so 39 units do not pay 39 times for starting up. The unit PDFs are then merged with
+served alone. The units missing from the cache are rendered in worker processes, one per
+core: each worker parses the stylesheet once and shares one font configuration across the units
+it lays out, so 39 units do not pay 39 times for starting up, and takes the next unit as soon as
+it is free, so the cores finish together. The unit PDFs are then merged with
 pypdf, which stamps the document's own page numbers in the bottom margin.
 
 Single-unit PDFs are tagged (PDF/UA structure: headings, tables with header cells), so a screen
@@ -72,30 +73,51 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def _render_chunk(sources: list[str], options: dict, url_fetcher=None) -> list[bytes]:
-    """Lay out and write each HTML source of a chunk as a PDF of its own, in this process."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+class _Renderer:
+    """WeasyPrint set up once per process: the stylesheet parsed and one font configuration
+    shared by every unit the process lays out."""
 
-    from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
+    def __init__(self, options: dict, url_fetcher=None):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
-    fetcher = url_fetcher or StaticOnlyFetcher()
-    base_url = f"{PRINT_ORIGIN}/"
-    pdfs = []
-    with _cyclic_gc_paused():
-        font_config = FontConfiguration()
-        stylesheet = CSS(
+        from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
+
+        self.options = options
+        self.fetcher = url_fetcher or StaticOnlyFetcher()
+        self.base_url = f"{PRINT_ORIGIN}/"
+        self.font_config = FontConfiguration()
+        self.stylesheet = CSS(
             string=render_to_string(STYLESHEET),
-            base_url=base_url,
-            url_fetcher=fetcher,
-            font_config=font_config,
+            base_url=self.base_url,
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
         )
-        for source in sources:
-            html = HTML(string=source, base_url=base_url, url_fetcher=fetcher)
-            pdfs.append(
-                html.write_pdf(stylesheets=[stylesheet], font_config=font_config, **options)
-            )
-    return pdfs
+
+    def pdf(self, source: str) -> bytes:
+        from weasyprint import HTML
+
+        html = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher)
+        return html.write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config, **self.options
+        )
+
+
+# What a forked worker process renders: the jobs are set before the workers are forked, so
+# they inherit them and receive only a job's number (no document is pickled), and the
+# renderer is made once per worker.
+_worker_jobs: list[tuple[ChecklistDocument, int]] = []
+_worker_renderer: list[_Renderer] = []
+
+
+def _worker_start(options: dict) -> None:
+    gc.disable()  # see _cyclic_gc_paused: the worker only lays out
+    _worker_renderer[:] = [_Renderer(options)]
+
+
+def _worker_render(number: int) -> bytes:
+    document, index = _worker_jobs[number]
+    return _worker_renderer[0].pdf(checklist_html(document, index))
 
 
 def render_units(
@@ -108,40 +130,41 @@ def render_units(
     """The PDF of each (document, unit index), in the order asked: tagged, or untagged to be
     merged, or in a PDF `variant` such as PDF/A.
 
-    Large jobs are split into one chunk per core and rendered in forked worker processes:
-    they inherit the loaded WeasyPrint and templates, and receive only HTML strings, so they
-    never touch the database. A `url_fetcher` (tests watch what WeasyPrint asks for) keeps the
-    work in this process, where the fetcher can record it.
+    Large jobs are rendered in forked worker processes, one per core: each sets WeasyPrint up
+    once (stylesheet, fonts), then takes the next unit as soon as it is free, the largest
+    units first, so the cores finish together however unevenly the units' text runs (halves
+    fixed in advance by criteria counts left one core idle for up to a tenth of the time). The
+    workers inherit the loaded WeasyPrint, templates and documents, and never touch the
+    database. A `url_fetcher` (tests watch what WeasyPrint asks for) keeps the work in this
+    process, where the fetcher can record it.
     """
-    sources = [checklist_html(document, index) for document, index in jobs]
     options = {"pdf_variant": variant} if variant else {"pdf_tags": tagged}
-    criteria = sum(document.units[index].criteria_count for document, index in jobs)
-    workers = min(len(os.sched_getaffinity(0)), len(jobs))
-    if workers < 2 or criteria < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
-        return _render_chunk(sources, options, url_fetcher)
-
-    # Chunks of about as many criteria each (jobs may come from several learners' documents).
     weights = [document.units[index].criteria_count for document, index in jobs]
-    order = sorted(range(len(jobs)), key=lambda i: -weights[i])
-    chunks: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for i in order:
-        lightest = loads.index(min(loads))
-        chunks[lightest].append(i)
-        loads[lightest] += weights[i] + 5  # + the sign-off blocks
-    chunks = [sorted(chunk) for chunk in chunks if chunk]
+    workers = min(len(os.sched_getaffinity(0)), len(jobs))
+    if workers < 2 or sum(weights) < PARALLEL_MIN_CRITERIA or url_fetcher is not None:
+        with _cyclic_gc_paused():
+            renderer = _Renderer(options, url_fetcher)
+            return [renderer.pdf(checklist_html(document, index)) for document, index in jobs]
 
-    results: list[bytes | None] = [None] * len(jobs)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        futures = [
-            (chunk, pool.submit(_render_chunk, [sources[i] for i in chunk], options))
-            for chunk in chunks
-        ]
-        for chunk, future in futures:
-            for i, pdf in zip(chunk, future.result(), strict=True):
-                results[i] = pdf
-    return results
+    # Loaded here, before the fork, so that no worker imports it again.
+    import weasyprint  # noqa: F401
+
+    # The largest units first (+ 5 for the sign-off blocks): the last ones handed out are
+    # small, so neither worker is left with a long unit while the other waits.
+    order = sorted(range(len(jobs)), key=lambda i: -(weights[i] + 5))
+    _worker_jobs[:] = jobs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(options,),
+        ) as pool:
+            futures = {i: pool.submit(_worker_render, i) for i in order}
+            return [futures[i].result() for i in range(len(jobs))]
+    finally:
+        _worker_jobs.clear()
 
 
 def render_unit(document: ChecklistDocument, index: int, *, url_fetcher=None) -> bytes:

@@ -133,7 +133,7 @@ def _owner(enrolment: Enrolment | None) -> str:
 def unit_pdfs(jobs: list[UnitJob]) -> tuple[list[bytes], int]:
     """Each job's PDF, from the unit cache or printed, and how many were printed.
 
-    Every missing unit is printed in one pass (`render_units`: one chunk of units per core),
+    Every missing unit is printed in one pass (`render_units`: one worker per core),
     so a changed decision costs one unit's render and the rest come from the cache.
     """
     pdfs = [_read_file(job.name) for job in jobs]
@@ -294,7 +294,7 @@ def cohort_print_run(*, cohort_print_id: int) -> None:
     """Print each learner's checklist from the unit cache, merge them, keep the file.
 
     The units missing from the cache are printed a batch of learners at a time, in one
-    parallel pass per batch (one chunk per core), and `done` is saved after each batch, so
+    parallel pass per batch (one worker per core), and `done` is saved after each batch, so
     the page can show how far it has got.
     """
     cohort_print = CohortPrint.objects.select_related("centre", "qualification").get(

@@ -33,6 +33,19 @@ def latest_decisions(enrolment) -> dict[int, str]:
     }
 
 
+def latest_decision_rows(enrolment) -> dict[int, tuple[str, bool, datetime.date, str]]:
+    """{criterion_id: (outcome, reopened, decided_on, feedback)} of each decided criterion, as
+    plain values: what a printed checklist shows of a decision, read without building a model
+    instance (or its tutor) per criterion. One query."""
+    rows = (
+        CriterionDecision.objects.filter(enrolment=enrolment)
+        .latest()
+        .with_reopened()
+        .values_list("criterion_id", "outcome", "reopened", "decided_on", "feedback")
+    )
+    return {criterion_id: tuple(values) for criterion_id, *values in rows}
+
+
 @dataclass(frozen=True)
 class DecisionSummary:
     criterion_id: int

@@ -333,3 +333,64 @@ def test_the_eqa_bundle_carries_the_checklist_as_pdf_a(portfolio, enrolment, cen
         "checklist.pdf   the learner unit achievement checklist"
         in archive.read("README.txt").decode()
     )
+
+
+def test_the_fingerprint_changes_with_everything_the_print_shows(
+    portfolio, enrolment, catalogue, named_people, internal_moderator, centre_admin, monkeypatch
+):
+    """Each change a checklist prints gives the document another fingerprint, and a change
+    to one unit leaves the other unit's fingerprint as it was (it is served from the cache)."""
+    from moderation.enums import ModeratorKind, SampleOutcome
+    from qualifications.models import Unit
+    from tests.checklists.helpers import add_evidence
+    from tests.factories import PASSWORD
+
+    learner, tutor = named_people
+    unit_b = catalogue.units[1]
+
+    def fingerprints(layout=Layout.ACHIEVEMENT):
+        document = filled_for_enrolment(fresh(enrolment, centre_admin), layout)
+        return document.fingerprint(), document.unit_fingerprint(0), document.unit_fingerprint(1)
+
+    seen = [fingerprints()]
+
+    def changed(*, unit_a_too: bool = False, layout=Layout.ACHIEVEMENT):
+        now = fingerprints(layout)
+        assert now[0] not in {whole for whole, _, _ in seen}
+        assert now[2] != seen[-1][2]
+        assert (now[1] != seen[-1][1]) is unit_a_too
+        seen.append(now)
+
+    moderation_services.criteria_decide(
+        enrolment=enrolment,
+        by=tutor,
+        decided_on=datetime.date(2026, 3, 1),
+        requests=[
+            moderation_services.DecisionRequest(criterion_id=c.pk, outcome="met")
+            for c in catalogue.criteria(1)
+        ],
+    )
+    changed()  # a decision
+    add_evidence(enrolment, by=learner, title="Witness statement", criteria=catalogue.criteria(1))
+    changed()  # evidence
+    sign_off = moderation_services.unit_sign_off(
+        enrolment=enrolment, unit=unit_b, by=tutor, comments="Well evidenced.", password=PASSWORD
+    )
+    changed()  # the tutor's sign-off
+    moderation_services.sign_off_acknowledge(sign_off=sign_off, by=learner, comment="Thanks.")
+    changed()  # the learner's acknowledgement
+    moderation_services.sample_decide(
+        enrolment=enrolment,
+        unit=unit_b,
+        kind=ModeratorKind.INTERNAL,
+        by=internal_moderator,
+        outcome=SampleOutcome.AGREED,
+        comments="Sound decisions.",
+        password=PASSWORD,
+    )
+    changed()  # moderation
+    Unit.objects.filter(pk=unit_b.pk).update(version=unit_b.version + 1)
+    changed()  # the unit's specification version
+    monkeypatch.setattr("checklists.data.TEMPLATE_VERSION", TEMPLATE_VERSION + "-next")
+    changed(unit_a_too=True)  # the template version
+    changed(unit_a_too=True, layout=Layout.OUTCOME_RECORD)  # the layout
