@@ -60,8 +60,3 @@ def can_manage_centre(user, centre) -> bool:
 
 def can_browse_catalogue(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
-
-
-def can_import_specifications(user) -> bool:
-    """Centre admins load awarding-body specifications; so do the site's staff."""
-    return bool(getattr(user, "is_staff", False)) or has_role_anywhere(user, Role.CENTRE_ADMIN)

@@ -302,10 +302,6 @@ class Unit(models.Model):
     def get_absolute_url(self):
         return reverse("unit_detail", args=[self.slug])
 
-    @property
-    def is_graded(self) -> bool:
-        return any(c.grade for c in self.criteria.all())
-
     def natural_key(self):
         return (self.slug,)
 

@@ -55,12 +55,6 @@ def owning_centres(user) -> list:
     return centres_where(user, Role.CENTRE_ADMIN)
 
 
-def may_import_structure(user) -> bool:
-    """Uploading a qualification structure document: into the shared catalogue (catalogue
-    editors) or a centre's own (its admins)."""
-    return is_catalogue_editor(user) or bool(owning_centres(user))
-
-
 def may_change(user, obj) -> bool:
     """Whether `user` may change this unit or qualification (`None` is the site's own command
     line, trusted like staff). Says nothing of versions: an in-use version is never changed,
@@ -73,8 +67,8 @@ def may_change(user, obj) -> bool:
 
 
 def may_import(user) -> bool:
-    """Centre admins import into their centres' own catalogue; staff and catalogue editors
-    into the shared one."""
+    """Centre admins import (specifications or structure documents) into their centres' own
+    catalogue; staff and catalogue editors into the shared one."""
     return is_catalogue_editor(user) or bool(owning_centres(user))
 
 

@@ -43,6 +43,8 @@ from qualifications.models import (
 from qualifications.permissions import may_change
 from qualifications.services import column_problems
 from qualifications.versions import (
+    CRITERION_FIELDS,
+    OUTCOME_FIELDS,
     copy_unit,
     criteria_in_use,
     diff_outlines,
@@ -70,8 +72,9 @@ UNIT_VALUES = (
     "additional_information",
     "notes",
 )
-OUTCOME_VALUES = ("title", "kind", "guidance", "content", "evidence_guidance")
-CRITERION_VALUES = ("label", "grade", "text", "guidance")
+# An outcome's and a criterion's values are those a version's diff compares.
+OUTCOME_VALUES = OUTCOME_FIELDS
+CRITERION_VALUES = CRITERION_FIELDS
 QUALIFICATION_VALUES = (
     "title",
     "level",

@@ -359,10 +359,6 @@ def diff_outlines(old: UnitOutline, new: UnitOutline) -> UnitDiff:
     return diff
 
 
-def diff_units(old: Unit, new: Unit) -> UnitDiff:
-    return diff_outlines(outline_of(old), outline_of(new))
-
-
 def outline_from_parsed(
     parsed,
     *,
