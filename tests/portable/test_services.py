@@ -101,10 +101,8 @@ def test_import_carries_on_where_the_learner_left_off(
         learner.email,
     )
     assert not enrolment.learner.has_usable_password()
-    assert record.latest_decisions(enrolment) == {
-        criterion: outcome
-        for criterion, outcome in record.latest_decisions(portfolio.enrolment).items()
-    }
+    # The same criteria are met, not yet met and reopened (one catalogue, so the same ids).
+    assert record.latest_decisions(enrolment) == record.latest_decisions(portfolio.enrolment)
     assert record.locked_unit_ids(enrolment) == record.locked_unit_ids(portfolio.enrolment)
     # Provenance: who and when as they were, from which centre, which package.
     assert imported.source_label == "Alpha College (A0001)"
@@ -258,7 +256,7 @@ def test_extra_file_is_refused(portfolio, other_centre, receiving_tutor, media_r
     assert problems == ["files/999999 is in the package but not in its manifest (an extra file)."]
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "/tmp/evil", "files/../manifest.json"])
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/srv/evil", "files/../manifest.json"])
 def test_names_outside_the_layout_are_refused(
     portfolio, other_centre, receiving_tutor, media_root, name
 ):
