@@ -121,6 +121,20 @@ class ImportPlan:
         }
 
     @property
+    def count_rows(self) -> list[tuple[str, int]]:
+        labels = {
+            "units": "Units",
+            "evidence": "Evidence items",
+            "files": "Files",
+            "decisions": "Decisions",
+            "sign_offs": "Sign-offs",
+            "referrals": "Referrals",
+            "samples": "Moderation samples",
+            "audit_entries": "Audit entries",
+        }
+        return [(labels[key], n) for key, n in self.counts.items()]
+
+    @property
     def progress(self) -> list[dict]:
         units = {u["id"]: u for u in self.manifest["units"]}
         return [

@@ -1,6 +1,7 @@
 """The centre admin's two pages: the export button on a learner's portfolio, and the import
 page (upload a package, see what would arrive, confirm)."""
 
+import datetime
 import tempfile
 import uuid
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import get_centre_for_user
@@ -19,9 +21,21 @@ from portable.services import import_plan, package_filename, portfolio_export, p
 from portfolios.selectors import get_enrolment_for_user
 
 # Packages waiting for the admin's confirmation, kept in storage (they hold personal data and
-# may be large) under names only this session knows.
+# may be large) under names only this session knows; one left unconfirmed for a day is deleted
+# at the next upload.
 PENDING = "portable/pending"
 SESSION_KEY = "portable_pending"
+PENDING_HOURS = 24
+
+
+def _purge_pending() -> None:
+    if not default_storage.exists(PENDING):
+        return
+    cutoff = timezone.now() - datetime.timedelta(hours=PENDING_HOURS)
+    for name in default_storage.listdir(PENDING)[1]:
+        path = f"{PENDING}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
 
 
 @login_required
@@ -69,6 +83,7 @@ def portfolio_import_view(request, pk):
         else:
             problems = plan.problems
         if not problems:
+            _purge_pending()
             token = uuid.uuid4().hex
             upload.seek(0)
             name = default_storage.save(f"{PENDING}/{centre.pk}-{token}.zip", upload)

@@ -3,6 +3,7 @@ preview, confirm) of the receiving centre's admins."""
 
 import io
 import json
+import os
 import zipfile
 
 import pytest
@@ -157,3 +158,25 @@ def test_admin_of_another_centre_may_not_import_here(client, other_centre, centr
 def test_import_page_needs_sign_in(client, other_centre):
     response = client.get(reverse("portable:import", args=[other_centre.pk]))
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_package_left_at_the_preview_for_a_day_is_deleted(
+    client, portfolio, other_centre, receiving_admin, receiving_tutor, media_root
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    old = default_storage.save("portable/pending/0-old.zip", ContentFile(b"old"))
+    day_ago = (media_root / old).stat().st_mtime - 25 * 3600
+    os.utime(media_root / old, (day_ago, day_ago))
+    recent = default_storage.save("portable/pending/0-recent.zip", ContentFile(b"recent"))
+    preview = _client(client, receiving_admin).post(
+        reverse("portable:import", args=[other_centre.pk]),
+        {"package": _upload(package_of(portfolio.enrolment)), "tutor": receiving_tutor.pk},
+    )
+    assert preview.status_code == 200
+    token = preview.context["form"].initial["token"]
+    assert sorted(p.name for p in (media_root / "portable/pending").iterdir()) == sorted(
+        ["0-recent.zip", f"{other_centre.pk}-{token}.zip"]
+    )
+    assert recent.endswith("0-recent.zip")
