@@ -225,7 +225,10 @@ def build_manifest(enrolment: Enrolment) -> tuple[dict, list[EvidenceFile]]:
             "planned_end_date": day(enrolment.planned_end_date),
             "status": enrolment.status,
             "tutor": enrolment.tutor_id,
-            "last_evidence_number": enrolment.last_evidence_number,
+            # Read now: the caller's instance may predate the last item added.
+            "last_evidence_number": Enrolment.objects.filter(pk=enrolment.pk)
+            .values_list("last_evidence_number", flat=True)
+            .get(),
             "units": [
                 {
                     "id": r.pk,

@@ -228,12 +228,17 @@ def _check_chain(manifest: dict) -> list[str]:
     for row in entries:
         entry = _entry(row)
         if entry_hash(entry) != entry.hash:
-            why = (
-                "its content no longer matches its hash"
-                if not entry.keyed
-                else "its content does not match its hash under this installation's AUDIT_KEY"
-            )
-            problems.append(f"Audit entry #{entry.seq} ({entry.summary}) was changed: {why}.")
+            if entry.keyed:
+                problems.append(
+                    f"Audit entry #{entry.seq} ({entry.summary}) does not match its hash under "
+                    "this installation's AUDIT_KEY: it was changed, or the sending "
+                    "installation keys its trail with another key."
+                )
+            else:
+                problems.append(
+                    f"Audit entry #{entry.seq} ({entry.summary}) was changed: its content no "
+                    "longer matches its hash."
+                )
         if previous is not None:
             if entry.seq <= previous["seq"]:
                 problems.append(f"Audit entry #{entry.seq} is out of order.")

@@ -170,6 +170,12 @@ def _references(manifest: dict) -> list[str]:
     for row in enrolment["units"]:
         need(row["unit"], units, "An enrolled unit")
         need(row["withdrawn_by"], people, "A withdrawn unit")
+    numbers = [e["number"] for e in manifest["evidence"]]
+    if numbers and max(numbers) > enrolment["last_evidence_number"]:
+        problems.append(
+            f"The enrolment's last evidence number ({enrolment['last_evidence_number']}) is "
+            f"below its evidence E{max(numbers):03d}."
+        )
     for e in manifest["evidence"]:
         for key in ("created_by", "submitted_by"):
             need(e[key], people, f"Evidence {e['reference']}")

@@ -1,6 +1,7 @@
 """Export and import within one installation (from centre A to centre B), and every kind of
 tampering refused, naming what is wrong, with nothing written."""
 
+import datetime
 import hashlib
 import io
 import json
@@ -62,6 +63,7 @@ def _resealed(parts: dict, manifest: dict) -> bytes:
 def test_manifest_holds_the_whole_record(portfolio):
     manifest = manifest_of(package_of(portfolio.enrolment))
     assert [e["reference"] for e in manifest["evidence"]] == ["E001", "E002"]
+    assert manifest["enrolment"]["last_evidence_number"] == 2
     assert manifest["evidence"][1]["submitted_at"] is None
     assert [f["name"] for f in manifest["evidence"][0]["files"]] == ["Complaint log.pdf"]
     assert len(manifest["decisions"]) == 5
@@ -330,3 +332,56 @@ def test_sample_decisions_arrive_with_their_referral(portfolio, other_centre, re
     assert referral.reopening.enrolment == imported.enrolment
     assert referral.reopening.reopened_criteria.count() == 1
     assert Sample.objects.filter(enrolment=imported.enrolment, plan=None).count() == 2
+
+
+def test_learner_and_new_tutor_carry_on(portfolio, other_centre, receiving_tutor, catalogue):
+    from moderation.services import DecisionRequest, criteria_decide
+
+    imported = _import(package_of(portfolio.enrolment), other_centre, receiving_tutor)
+    enrolment, learner = imported.enrolment, imported.enrolment.learner
+    draft = Evidence.objects.get(enrolment=enrolment, reference="E002")
+    # The learner submits the draft that arrived, as it is.
+    assert services.evidence_submit(items=[draft], by=learner, declaration_confirmed=True) == 1
+    # The new tutor decides the criterion the referral reopened there.
+    reopened = catalogue.unit_b.criteria.order_by("sort_key").first()
+    before = record.latest_decisions(enrolment)
+    assert before[reopened.pk] == "not_yet_met"
+    latest = CriterionDecision.objects.filter(enrolment=enrolment, criterion=reopened).latest()
+    criteria_decide(
+        enrolment=enrolment,
+        by=receiving_tutor,
+        decided_on=datetime.date(2026, 3, 2),
+        requests=[DecisionRequest(reopened.pk, "met", seen_id=latest.get().pk)],
+    )
+    assert record.latest_decisions(enrolment)[reopened.pk] == "met"
+    # New evidence continues the references where they stopped.
+    new = services.evidence_create(
+        enrolment=enrolment,
+        by=learner,
+        title="Next step",
+        method=draft.method,
+        date=datetime.date(2026, 3, 3),
+        text="Carried on.",
+    )
+    assert new.reference == "E003"
+    assert verify_chain().ok
+
+
+def test_keyed_trail_needs_the_same_key(
+    portfolio, other_centre, receiving_tutor, media_root, settings
+):
+    settings.AUDIT_KEY = "the sending installation's key"
+    parts = parts_of(package_of(portfolio.enrolment))
+    manifest = json.loads(parts["manifest.json"])
+    # The portfolio's entries were written before the key was set; the export's own is keyed.
+    keyed = [e for e in manifest["audit"]["entries"] if e["keyed"]]
+    assert [e["action"] for e in keyed] == []
+    settings.AUDIT_KEY = ""
+    manifest["audit"]["entries"][0]["keyed"] = True
+    problems = _refused(_resealed(parts, manifest), other_centre, receiving_tutor, media_root)
+    first = manifest["audit"]["entries"][0]
+    assert problems[0] == (
+        f"Audit entry #{first['seq']} ({first['summary']}) does not match its hash under this "
+        "installation's AUDIT_KEY: it was changed, or the sending installation keys its trail "
+        "with another key."
+    )
