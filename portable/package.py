@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +118,11 @@ def _check_layout(archive: zipfile.ZipFile) -> list[str]:
 def _read_manifest(archive: zipfile.ZipFile) -> tuple[dict | None, list[str]]:
     if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
         return None, [f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES // 2**20} MB."]
-    body = archive.read(MANIFEST)
-    stated = archive.read(MANIFEST_HASH)[:200].decode("ascii", "replace").strip()
+    try:
+        body = archive.read(MANIFEST)
+        stated = archive.read(MANIFEST_HASH)[:200].decode("ascii", "replace").strip()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        return None, [f"{MANIFEST} is damaged in the zip ({error})."]
     actual = hashlib.sha256(body).hexdigest()
     if stated != actual:
         return None, [
@@ -174,7 +178,11 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict) -> list[str]:
         if path not in present:
             problems.append(f"{label} is listed in the manifest but missing from the package.")
             continue
-        sha256, length = _file_sha256(archive, path, entry["size"])
+        try:
+            sha256, length = _file_sha256(archive, path, entry["size"])
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            problems.append(f"{label} is damaged in the zip ({error}).")
+            continue
         if length != entry["size"]:
             problems.append(
                 f"{label} was altered: it is {'more than ' if length > entry['size'] else ''}"

@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import io
 import json
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -385,3 +386,26 @@ def test_keyed_trail_needs_the_same_key(
         "installation's AUDIT_KEY: it was changed, or the sending installation keys its trail "
         "with another key."
     )
+
+
+def test_bytes_changed_inside_the_zip_are_refused(
+    portfolio, other_centre, receiving_tutor, media_root
+):
+    """Changed in the archive itself (the zip's own checksum no longer matches)."""
+    parts = parts_of(package_of(portfolio.enrolment))
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    raw = stored.getvalue()
+    assert raw.count(b"(Complaint log)") == 1
+    path = f"files/{portfolio.submitted.files.get().pk}"
+    problems = _refused(
+        raw.replace(b"(Complaint log)", b"(Compliant log)"),
+        other_centre,
+        receiving_tutor,
+        media_root,
+    )
+    assert problems == [
+        f"{path} (Complaint log.pdf of E001) is damaged in the zip (Bad CRC-32 for file '{path}')."
+    ]
