@@ -218,6 +218,15 @@ def import_plan(*, package: Package, centre: Centre) -> ImportPlan:
     manifest = package.manifest
     plan = ImportPlan(centre=centre, manifest=manifest, sha256=package.sha256)
     plan.problems += _references(manifest)
+    earlier = (
+        PortfolioImport.objects.filter(package_sha256=package.sha256, enrolment__centre=centre)
+        .order_by("imported_at")
+        .first()
+    )
+    if earlier is not None:
+        plan.problems.append(
+            f"This package was imported here already, on {earlier.imported_at:%d %b %Y %H:%M}."
+        )
     q = manifest["qualification"]
     if q is not None:
         plan.qualification = (

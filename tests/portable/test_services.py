@@ -409,3 +409,50 @@ def test_bytes_changed_inside_the_zip_are_refused(
     assert problems == [
         f"{path} (Complaint log.pdf of E001) is damaged in the zip (Bad CRC-32 for file '{path}')."
     ]
+
+
+def test_same_package_is_not_imported_twice(portfolio, other_centre, receiving_tutor, media_root):
+    package = package_of(portfolio.enrolment)
+    first = _import(package, other_centre, receiving_tutor)
+    problems = _refused(package, other_centre, receiving_tutor, media_root)
+    assert problems[0] == (
+        f"This package was imported here already, on {first.imported_at:%d %b %Y %H:%M}."
+    )
+
+
+def test_command_refuses_naming_the_problem(
+    portfolio, other_centre, receiving_tutor, media_root, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    parts = parts_of(package_of(portfolio.enrolment))
+    parts["files/999999"] = b"smuggled"
+    path = tmp_path / "tampered.zip"
+    path.write_bytes(repack(parts))
+    before = _counts(media_root)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_portfolio", str(path), centre=other_centre.centre_number)
+    assert str(refused.value) == (
+        "The package is refused; nothing was imported:\n"
+        "- files/999999 is in the package but not in its manifest (an extra file)."
+    )
+    assert _counts(media_root) == before
+
+
+def test_command_needs_the_tutor_named_when_the_centre_has_several(
+    portfolio, other_centre, receiving_tutor, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    from accounts.enums import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    MembershipFactory(user=UserFactory(username="tom"), centre=other_centre, role=Role.TUTOR)
+    path = tmp_path / "portfolio.zip"
+    path.write_bytes(package_of(portfolio.enrolment))
+    with pytest.raises(CommandError, match="Name the learner's tutor at Beta Training"):
+        call_command("import_portfolio", str(path), centre=other_centre.centre_number)
+    with pytest.raises(CommandError, match="bob is not a tutor at Beta Training"):
+        call_command("import_portfolio", str(path), centre="B0002", tutor="bob")
+    call_command("import_portfolio", str(path), centre="B0002", tutor="tina")
+    assert PortfolioImport.objects.get().enrolment.tutor == receiving_tutor
