@@ -1,6 +1,6 @@
 from django import forms
 
-from portable.services import tutors_of
+from portable.plan import tutors_of
 
 
 class _TutorField(forms.ModelChoiceField):

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import get_centre_for_user
 from portable.forms import PackageConfirmForm, PackageUploadForm
 from portable.package import PackageRefused, open_package
-from portable.services import import_plan, package_filename, portfolio_export, portfolio_import
+from portable.plan import import_plan
+from portable.services import package_filename, portfolio_export, portfolio_import
 from portfolios.selectors import get_enrolment_for_user
 
 # Packages waiting for the admin's confirmation, kept in storage (they hold personal data and

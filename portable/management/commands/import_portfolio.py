@@ -4,7 +4,8 @@ from django.db.models import Q
 
 from accounts.models import Centre
 from portable.package import PackageRefused, open_package
-from portable.services import portfolio_import, tutors_of
+from portable.plan import tutors_of
+from portable.services import portfolio_import
 
 
 def _refusal(problems: list[str]) -> str:
