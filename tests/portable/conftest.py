@@ -14,7 +14,7 @@ from moderation import services
 from moderation.enums import SampleOutcome
 from portable.services import portfolio_export
 from portfolios.enums import DecisionOutcome
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.moderation.conftest import (
     add_evidence,
     catalogue,  # noqa: F401 (a fixture, used by the fixtures below)
@@ -105,4 +105,4 @@ def manifest_of(package: bytes) -> dict:
     return json.loads(parts_of(package)["manifest.json"])
 
 
-__all__ = ["PASSWORD", "manifest_of", "package_of", "parts_of", "repack"]
+__all__ = ["manifest_of", "package_of", "parts_of", "repack"]
