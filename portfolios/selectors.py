@@ -26,7 +26,7 @@ from portfolios.models import (
     EvidenceFile,
 )
 from portfolios.progress import Portfolio, build_portfolio
-from portfolios.record import latest_decisions
+from portfolios.record import latest_decisions, locked_unit_ids
 from portfolios.state import current_evidence_q
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import (
@@ -377,19 +377,23 @@ def mapped_criteria(user, evidence) -> list:
     )
 
 
-def mapping_picker(enrolment) -> Portfolio:
-    """The enrolment's units, outcomes and criteria (with guidance) for the mapping picker."""
-    units = enrolment_units(enrolment)
-    outcomes, criteria = outcomes_and_criteria([u.pk for u in units])
-    return build_portfolio(
-        units=units,
-        mandatory_unit_ids={u.pk for u in units if u.is_mandatory},
-        outcomes=outcomes,
-        criteria=criteria,
-        evidence=[],
-        links=[],
-        decisions={},
-    )
+def mapping_picker(evidence) -> Portfolio:
+    """The item's portfolio as the mapping picker shows it: every unit, outcome and criterion
+    (with guidance) with its status and how many other items cover it; each unit marked
+    `locked` (signed off: no new ticks), `ticked` (how many of its criteria this item covers)."""
+    picker = portfolio_for(evidence.enrolment)
+    locked = locked_unit_ids(evidence.enrolment)
+    linked = set(evidence.links.values_list("criterion_id", flat=True))
+    for row in picker.units:
+        row.locked = row.unit.pk in locked
+        row.ticked = 0
+        row.evidenced_not_met = row.tally.with_evidence - row.tally.met
+        row.to_do = row.tally.total - row.tally.with_evidence
+        for outcome in row.outcomes:
+            for line in outcome.criteria:
+                line.others = sum(ref.id != evidence.pk for ref in line.evidence)
+                row.ticked += line.criterion.pk in linked
+    return picker
 
 
 def files_of(evidence) -> list:

@@ -340,7 +340,7 @@ def evidence_detail(request, pk):
 @login_required
 def evidence_map(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk, action="edit")
-    form = MappingForm(_posted(request), enrolment=evidence.enrolment)
+    form = MappingForm(_posted(request), evidence=evidence)
     response = formflow.posted(request, form) and formflow.apply(
         request,
         form,
@@ -352,7 +352,7 @@ def evidence_map(request, pk):
     )
     if response:
         return response
-    picker = selectors.mapping_picker(evidence.enrolment)
+    picker = selectors.mapping_picker(evidence)
     context = {"evidence": evidence, "enrolment": evidence.enrolment, "form": form}
     context.update({"picker": picker, "checked": form.checked(evidence)})
     return render(
