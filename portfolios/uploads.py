@@ -5,12 +5,16 @@ disk for an object store. They are stored under generated names that say nothing
 learner or the file; the name the learner gave is kept, cleaned, only for display.
 """
 
+import contextlib
 import hashlib
 import logging
+import os
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -90,18 +94,49 @@ class StoredFile:
 
 
 def store_upload(upload) -> StoredFile:
-    """Copy an upload into storage under a new name, hashing it on the way (one pass)."""
+    """Copy an upload into storage under a new name, hashing it on the way (one pass).
+
+    An object store is handed an upload that is on disk by its path, so that it sends each
+    multipart part from the file instead of from memory; the file is hashed first (a read of
+    the local disk) and the stored size checked afterwards.
+    """
     source = HashingFile(upload)
-    name = default_storage.save(new_storage_name(), source)
-    if source.bytes_read != upload.size:
+    if getattr(default_storage, "sends_from_path", False) and hasattr(
+        upload, "temporary_file_path"
+    ):
+        for _ in source.chunks():
+            pass
+        name = default_storage.save(new_storage_name(), upload)
+        stored_size = default_storage.size(name)
+    else:
+        name = default_storage.save(new_storage_name(), source)
+        stored_size = source.bytes_read
+    if source.bytes_read != upload.size or stored_size != upload.size:
         # The copy and the upload disagree: keep nothing rather than a half file.
         delete_stored([name])
-        raise OSError(f"Stored {source.bytes_read} bytes of {upload.size}.")
+        raise OSError(f"Stored {stored_size} bytes of {upload.size}.")
     return StoredFile(name=name, sha256=source.hasher.hexdigest(), size=source.bytes_read)
 
 
 def open_stored(name: str):
+    """The stored file, open for reading; from an object store it streams as it is read."""
+    if hasattr(default_storage, "open_stream"):
+        return default_storage.open_stream(name)
     return default_storage.open(name, "rb")
+
+
+def read_recent(name: str, *, fresh_for: timedelta) -> bytes:
+    """A small stored file whole, marked as used (its modified time moved to now, when older
+    than `fresh_for`) so that a prune by age keeps it. FileNotFoundError when it is gone."""
+    if hasattr(default_storage, "read_recent"):
+        return default_storage.read_recent(name, fresh_for=fresh_for)
+    with default_storage.open(name, "rb") as file:
+        data = file.read()
+    with contextlib.suppress(NotImplementedError, OSError):
+        path = default_storage.path(name)
+        if time.time() - os.stat(path).st_mtime > fresh_for.total_seconds():
+            os.utime(path)
+    return data
 
 
 def delete_stored(names: Iterable[str]) -> None:
