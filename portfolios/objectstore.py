@@ -64,6 +64,12 @@ class S3Storage(s3.S3Storage):
         self.bucket.Object(key).upload_file(path, ExtraArgs=params, Config=self.transfer_config)
         return cleaned
 
+    def _get_write_parameters(self, name, content=None):
+        # Not from `content`: an upload's type is the browser's claim. An object is typed by its
+        # name, and evidence names have no extension (application/octet-stream); downloads give
+        # the type found from the content.
+        return super()._get_write_parameters(name)
+
     def _object(self, name):
         return self.bucket.Object(self._normalize_name(clean_name(name)))
 

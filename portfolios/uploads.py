@@ -96,16 +96,16 @@ class StoredFile:
 def store_upload(upload) -> StoredFile:
     """Copy an upload into storage under a new name, hashing it on the way (one pass).
 
-    An object store is handed an upload that is on disk by its path, so that it sends each
-    multipart part from the file instead of from memory; the file is hashed first (a read of
-    the local disk) and the stored size checked afterwards.
+    An object store is handed the upload itself, so that it sends an upload on disk from its
+    path, each multipart part read from the file instead of from memory (and because boto3
+    reads a file object more than once, which a hash on the way would count twice). The
+    upload is hashed first, a read of the local disk, and the stored size checked afterwards.
     """
     source = HashingFile(upload)
-    if getattr(default_storage, "sends_from_path", False) and hasattr(
-        upload, "temporary_file_path"
-    ):
+    if getattr(default_storage, "sends_from_path", False):
         for _ in source.chunks():
             pass
+        upload.seek(0)
         name = default_storage.save(new_storage_name(), upload)
         stored_size = default_storage.size(name)
     else:
@@ -151,9 +151,11 @@ def delete_stored(names: Iterable[str]) -> None:
 def stored_names() -> set[str]:
     """Every evidence file name in storage (walks the two-level folder layout)."""
     names = set()
-    if not default_storage.exists(STORAGE_PREFIX):
+    try:
+        # Not `exists()`: an object store has no folders, only names that share a prefix.
+        folders, _ = default_storage.listdir(STORAGE_PREFIX)
+    except FileNotFoundError:
         return names
-    folders, _ = default_storage.listdir(STORAGE_PREFIX)
     for folder in folders:
         _, files = default_storage.listdir(f"{STORAGE_PREFIX}/{folder}")
         names.update(f"{STORAGE_PREFIX}/{folder}/{file}" for file in files)

@@ -18,6 +18,7 @@ import requests
 from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +42,9 @@ def _sign_in(client, user):
 
 def _uploaded(client, learner, enrolment, method, files):
     """Alice adds evidence through the real upload view and submits it."""
+    for f in files:
+        # What a browser would claim, which must not reach the store.
+        f.content_type = "text/html"
     response = _sign_in(client, learner).post(
         add_url(enrolment), evidence_data(method, files=files)
     )
@@ -78,7 +82,10 @@ def test_upload_through_the_view_lands_in_the_bucket_with_its_exact_bytes(
     assert sorted(keys) == sorted(f.file.name for f in files.values())
     assert all(k.startswith("evidence/") and "report" not in k and "till" not in k for k in keys)
     for f, content in ((files["shift report.pdf"], pdf), (files["till.png"], png)):
-        assert s3.get_object(Bucket=BUCKET, Key=f.file.name)["Body"].read() == content
+        stored = s3.get_object(Bucket=BUCKET, Key=f.file.name)
+        assert stored["Body"].read() == content
+        # Not the type the browser claimed: the store never decides how a file is shown.
+        assert stored["ContentType"] == "application/octet-stream"
         assert f.sha256 == hashlib.sha256(content).hexdigest()
         assert f.size == len(content)
 
@@ -329,3 +336,12 @@ def test_cohort_print_is_kept_in_the_store_and_downloaded_by_the_admin_only(
         assert response.status_code == 302
         assert parse_qs(urlsplit(response["Location"]).query)["X-Amz-Expires"] == ["60"]
         assert requests.get(response["Location"], timeout=10).content == stored
+
+
+def test_orphaned_files_in_the_store_are_found_and_removed(s3, client, learner, enrolment, method):
+    evidence = _uploaded(client, learner, enrolment, method, [upload("kept.pdf", minimal_pdf())])
+    orphan = store_upload(upload("lost.pdf", minimal_pdf("Lost")))
+    out = io.StringIO()
+    call_command("purge_orphan_evidence_files", "--delete", "--min-age-hours", "0", stdout=out)
+    assert out.getvalue() == f"{orphan.name}\nRemoved 1 orphaned file(s).\n"
+    assert stored_keys(s3) == [evidence.files.get().file.name]
