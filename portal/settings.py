@@ -261,6 +261,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portfolio@localhost"
 # there too, so every app server sees them. The cache is per process unless CACHE_URL names a
 # shared one (redis://127.0.0.1:6379/0 with the redis package, or dbcache://table_name).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-environ 0.14 leaves `?key_prefix=…` (and `timeout`, `version`) in lower case, which
+# Django ignores: two sites sharing one Redis would read each other's keys.
+CACHES["default"] = {
+    (key.upper() if key.lower() in {"key_prefix", "timeout", "version"} else key): value
+    for key, value in CACHES["default"].items()
+}
 
 TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}

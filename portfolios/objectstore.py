@@ -26,12 +26,9 @@ MB = 1024 * 1024
 
 
 def _temporary_path(content) -> str | None:
-    """The path of the file on disk behind `content`, when Django put it there."""
-    for candidate in (content, getattr(content, "file", None)):
-        path = getattr(candidate, "temporary_file_path", None)
-        if callable(path):
-            return path()
-    return None
+    """The path of the upload's temporary file, when Django put it on disk."""
+    path = getattr(content, "temporary_file_path", None)
+    return path() if callable(path) else None
 
 
 def _missing(error: ClientError) -> bool:
@@ -105,6 +102,7 @@ class S3Storage(s3.S3Storage):
                 Key=key,
                 CopySource={"Bucket": self.bucket_name, "Key": key},
                 MetadataDirective="REPLACE",
+                ContentType=answer["ContentType"],
             )
         return data
 

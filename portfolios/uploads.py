@@ -94,7 +94,8 @@ class StoredFile:
 
 
 def store_upload(upload) -> StoredFile:
-    """Copy an upload into storage under a new name, hashing it on the way (one pass).
+    """Copy an upload into storage under a new name with its SHA-256; to local disk in one
+    pass, hashed on the way.
 
     An object store is handed the upload itself, so that it sends an upload on disk from its
     path, each multipart part read from the file instead of from memory (and because boto3

@@ -127,6 +127,76 @@ def _wait_for_health(port, process, log):
         time.sleep(0.2)
 
 
+def _environment(tmp, database, endpoint) -> dict:
+    """Production settings, the same for every process of the cluster."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+    }
+    return {
+        **base,
+        "DEBUG": "0",
+        "SECRET_KEY": "scaleout-" + hashlib.sha256(str(tmp).encode()).hexdigest(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "STORAGE": "s3",
+        "STORAGE_DOWNLOADS": "redirect",
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_S3_REGION_NAME": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "scaleout",
+        "AWS_SECRET_ACCESS_KEY": "scaleout",
+        # Redis's database 0 may serve others on this machine: keys of our own prefix.
+        "CACHE_URL": f"redis://127.0.0.1:6379/0?key_prefix={database}",
+        "AXES_FAILURE_LIMIT": "3",
+        # Plain HTTP between this test and the servers (no proxy in front here).
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "STATIC_ROOT": str(tmp / "static"),
+        # Nothing may be written here: every file goes to the store.
+        "MEDIA_ROOT": str(tmp / "no-media"),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _prepare(env) -> dict:
+    """Migrations and the seed in one lane, collectstatic (compression: the slow one) in another;
+    returns the seeded ids."""
+    manage = [sys.executable, "manage.py"]
+
+    def database():
+        _run([*manage, "migrate", "--noinput", "--verbosity", "0"], env)
+        return _run([*manage, "shell", "-c", SEED], env)
+
+    with ThreadPoolExecutor(2) as pool:
+        seeded = pool.submit(database)
+        static = pool.submit(_run, [*manage, "collectstatic", "--noinput", "--verbosity", "0"], env)
+        last_line = seeded.result().strip().splitlines()[-1]
+        static.result()
+    return {key: int(value) for key, value in (pair.split("=") for pair in last_line.split())}
+
+
+def _start(cmd, env, log):
+    return subprocess.Popen(  # noqa: S603 (gunicorn or the task worker, fixed arguments)
+        cmd, cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+
+
+def _stop(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     _need((PG["host"], PG["port"]), "PostgreSQL")
@@ -147,83 +217,26 @@ def cluster(tmp_path_factory):
             ).create_bucket(
                 Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
             )
-            base = {
-                k: v
-                for k, v in os.environ.items()
-                if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
-            }
-            env = {
-                **base,
-                "DEBUG": "0",
-                "SECRET_KEY": "scaleout-" + hashlib.sha256(str(tmp).encode()).hexdigest(),
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-                "STORAGE": "s3",
-                "STORAGE_DOWNLOADS": "redirect",
-                "AWS_STORAGE_BUCKET_NAME": BUCKET,
-                "AWS_S3_ENDPOINT_URL": endpoint,
-                "AWS_S3_REGION_NAME": "eu-west-2",
-                "AWS_ACCESS_KEY_ID": "scaleout",
-                "AWS_SECRET_ACCESS_KEY": "scaleout",
-                # Redis's database 0 is shared with whatever else runs here: a prefix of our own.
-                "CACHE_URL": f"redis://127.0.0.1:6379/0?key_prefix={database}",
-                "AXES_FAILURE_LIMIT": "3",
-                # Plain HTTP between this test and the servers (no proxy in front here).
-                "SECURE_SSL_REDIRECT": "0",
-                "SESSION_COOKIE_SECURE": "0",
-                "CSRF_COOKIE_SECURE": "0",
-                "STATIC_ROOT": str(tmp / "static"),
-                "MEDIA_ROOT": str(tmp / "no-media"),
-                "WEB_CONCURRENCY": "2",
-                "GUNICORN_GRACEFUL_TIMEOUT": "5",
-                "PYTHONUNBUFFERED": "1",
-            }
-            manage = [sys.executable, "manage.py"]
-            with ThreadPoolExecutor(2) as pool:
-                seeded = pool.submit(
-                    lambda: (
-                        _run([*manage, "migrate", "--noinput", "--verbosity", "0"], env),
-                        _run([*manage, "shell", "-c", SEED], env),
-                    )[1]
-                )
-                static = pool.submit(
-                    _run, [*manage, "collectstatic", "--noinput", "--verbosity", "0"], env
-                )
-                ids = dict(pair.split("=") for pair in seeded.result().split()[-3:] if "=" in pair)
-                static.result()
+            env = _environment(tmp, database, endpoint)
+            ids = _prepare(env)
             ports = [free_port(), free_port()]
-            for n, port in enumerate(ports, start=1):
-                log = tmp / f"web{n}.log"
-                web = subprocess.Popen(  # noqa: S603 (gunicorn with the repository's settings)
-                    GUNICORN,
-                    cwd=BASE_DIR,
-                    env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                    stdout=log.open("w"),
-                    stderr=subprocess.STDOUT,
-                )
-                processes.append((web, log))
-            worker_log = tmp / "worker.log"
-            worker = subprocess.Popen(  # noqa: S603 (the task worker, as bin/serve starts it)
-                [*manage, "db_worker"],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=worker_log.open("w"),
-                stderr=subprocess.STDOUT,
-            )
-            processes.append((worker, worker_log))
-            for port, (web, log) in zip(ports, processes, strict=False):
-                _wait_for_health(port, web, log)
-            yield Cluster(env, ports, {k: int(v) for k, v in ids.items()}, tmp)
-    finally:
-        for process, _ in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process, _ in processes:
             try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                for n, port in enumerate(ports, start=1):
+                    bind = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+                    processes.append(_start(GUNICORN, bind, tmp / f"web{n}.log"))
+                # One task worker, as bin/serve and portal-worker.service start it.
+                processes.append(
+                    _start([sys.executable, "manage.py", "db_worker"], env, tmp / "worker.log")
+                )
+                for n, (port, web) in enumerate(zip(ports, processes, strict=False), start=1):
+                    _wait_for_health(port, web, tmp / f"web{n}.log")
+                yield Cluster(env, ports, ids, tmp)
+            finally:
+                # Before the store goes: a worker still printing would fail noisily.
+                _stop(processes)
+    finally:
         _admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    assert not (tmp / "no-media").exists(), "a file went to local disk"
 
 
 def _csrf(session, url) -> str:
