@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -13,6 +13,7 @@ from accounts import formflow
 from accounts.models import User
 from accounts.selectors import get_centre_for_user
 from portfolios import moves, permissions, selectors, services
+from portfolios.downloads import stored_file_response
 from portfolios.enums import DECLARATION_TEXT, EvidenceState
 from portfolios.filters import EnrolmentFilter
 from portfolios.forms import (
@@ -25,7 +26,6 @@ from portfolios.forms import (
     UnitReasonForm,
 )
 from portfolios.record import units_holding_work
-from portfolios.uploads import open_stored
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import Qualification
 
@@ -426,12 +426,8 @@ def evidence_delete(request, pk):
 
 
 def _file_response(evidence_file, *, inline: bool, csp: str = SANDBOX_CSP):
-    try:
-        handle = open_stored(evidence_file.file.name)
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(
-        handle,
+    response = stored_file_response(
+        evidence_file.file.name,
         as_attachment=not inline,
         filename=evidence_file.name,
         content_type=evidence_file.content_type,
