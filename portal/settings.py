@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portfolios",
     "moderation",
     "centres",
+    "api",
     "checklists",
 ]
 
@@ -149,6 +150,17 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 TWO_FACTOR_REQUIRED_FOR_SITE_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_SITE_STAFF", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portfolio")
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+# The API (api/): requests per token, and per address for the OpenAPI document (read without a
+# token). The counts live in the cache below, which every worker process shares.
+API_RATE_TOKEN = env.str("API_RATE_TOKEN", default="120/min")
+API_RATE_ANONYMOUS = env.str("API_RATE_ANONYMOUS", default="30/min")
+# The client's address for those limits: the connection's own, or (behind that many proxies)
+# the one the nearest proxy saw; never a header the client could make up.
+NINJA_NUM_PROXIES = AXES_IPWARE_PROXY_COUNT
+# A file cache by default, so the API's rate limits hold across gunicorn's workers on one
+# machine; `CACHE_URL` (e.g. redis://…) for a cache shared by several machines.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
