@@ -5,15 +5,27 @@ from django.conf import settings
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 
-class TokenThrottle(AuthRateThrottle):
+class _FromSettings:
+    """The rate is read from the settings at each request, not once at start-up."""
+
+    setting = ""
+
+    def __init__(self):
+        super().__init__(getattr(settings, self.setting))
+
+    def allow_request(self, request) -> bool:
+        self.rate = getattr(settings, self.setting)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+
+class TokenThrottle(_FromSettings, AuthRateThrottle):
     """Per token (the key is a hash of the token's prefix, never of its secret)."""
 
-    def __init__(self):
-        super().__init__(settings.API_RATE_TOKEN)
+    setting = "API_RATE_TOKEN"
 
 
-class AddressThrottle(AnonRateThrottle):
+class AddressThrottle(_FromSettings, AnonRateThrottle):
     """Per client address, for what is served without a token (the OpenAPI document)."""
 
-    def __init__(self):
-        super().__init__(settings.API_RATE_ANONYMOUS)
+    setting = "API_RATE_ANONYMOUS"
