@@ -39,7 +39,9 @@ def api_cache(settings):
 
 
 def make_token(user, scope=TokenScope.READ, days=30) -> str:
-    return token_create(user=user, name="script", scope=scope, days=days, session_verified=True)[1]
+    return token_create(
+        user=user, name=f"{user.username}-sync", scope=scope, days=days, session_verified=True
+    )[1]
 
 
 class Api:
