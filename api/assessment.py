@@ -4,7 +4,7 @@ the learner's tutor through `moderation.services.criteria_decide`."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from api.auth import writer
@@ -102,7 +102,7 @@ def decisions_record(request, pk: Id, payload: DecisionsIn):
         ],
     )
     rows = _decisions(user, enrolment).filter(pk__in=[d.pk for d in made])
-    return 201, [_decision_row(d) for d in rows]
+    return Status(201, [_decision_row(d) for d in rows])
 
 
 def _acknowledged_at(sign_off):

@@ -4,7 +4,7 @@ writes through `portfolios.services`, so uploads pass the same checks (size, typ
 cleaned names) and every change writes the same audit entry as from the pages."""
 
 from django.core.exceptions import ValidationError
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from api.auth import writer
@@ -116,7 +116,7 @@ def evidence_create(
         files=files or (),
         criteria=payload.criteria,
     )
-    return 201, _detail(user, selectors.get_evidence_for_user(user, evidence.pk))
+    return Status(201, _detail(user, selectors.get_evidence_for_user(user, evidence.pk)))
 
 
 @router.post(
@@ -139,4 +139,4 @@ def evidence_files_add(request, pk: Id, files: File[list[UploadedFile]]):
         workplace_location=evidence.workplace_location,
         new_files=files,
     )
-    return 201, _detail(user, selectors.get_evidence_for_user(user, evidence.pk))
+    return Status(201, _detail(user, selectors.get_evidence_for_user(user, evidence.pk)))
