@@ -4,6 +4,7 @@ writes through `portfolios.services`, so uploads pass the same checks (size, typ
 cleaned names) and every change writes the same audit entry as from the pages."""
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -11,6 +12,7 @@ from api.auth import writer
 from api.common import READ_ERRORS, WRITE_ERRORS, Id, Pages, Rows
 from api.schemas import EvidenceDetail, EvidenceIn, EvidenceOut
 from portfolios import permissions, selectors, services
+from portfolios.uploads import open_stored
 from qualifications.models import EvidenceMethod
 
 router = Router(tags=["evidence"])
@@ -140,3 +142,38 @@ def evidence_files_add(request, pk: Id, files: File[list[UploadedFile]]):
         new_files=files,
     )
     return Status(201, _detail(user, selectors.get_evidence_for_user(user, evidence.pk)))
+
+
+@router.get(
+    "/files/{pk}",
+    response={200: bytes, **READ_ERRORS},
+    summary="Download an evidence file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file as stored (its type is in the item's `files`).",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def evidence_file_download(request, pk: Id):
+    """A file of an item the person may see, as an attachment (drafts' files only for those
+    who see drafts; an external moderator's download is logged, as from the pages)."""
+    evidence_file = selectors.get_evidence_file_for_user(request.user, pk)
+    try:
+        handle = open_stored(evidence_file.file.name)
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    # Always an opaque download: a client renders nothing of a learner's upload by accident.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence_file.name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -404,3 +404,23 @@ def test_a_person_with_a_role_at_two_centres_sees_each_centre_s_own(
     assert client.get(f"/centres/{other_centre.pk}/enrolments").status_code == 404
     assert client.get(f"/enrolments/{zeb_enrolment.pk}").status_code == 404
     assert _names(client.get(f"/centres/{centre.pk}/enrolments")) == ["Alice Alicefield"]
+
+
+def test_file_download_as_the_pages_allow(
+    api, record, learner, evidence, draft, centre, centre_admin, external_moderator, outsider
+):
+    stored = evidence.files.get()
+    response = api(learner).get(f"/files/{stored.pk}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == stored.file.open("rb").read()
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="Complaint log.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    draft_file = draft.files.get()
+    _grant(centre, centre_admin, external_moderator, enrolments=[record])
+    moderator = api(external_moderator)
+    assert moderator.get(f"/files/{draft_file.pk}").status_code == 404
+    before = AccessLogEntry.objects.count()
+    assert moderator.get(f"/files/{stored.pk}").status_code == 200
+    assert AccessLogEntry.objects.count() == before + 1
+    assert api(outsider).get(f"/files/{stored.pk}").status_code == 404
