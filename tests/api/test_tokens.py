@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from accounts.tokens import MAX_USABLE_TOKENS, token_create, token_revoke
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from tests.accounts.test_two_factor import code_for, enrolled, sign_in
-from tests.api.conftest import Api, make_token
+from tests.api.conftest import Api, criteria, make_token
 
 
 def _made(client, **data):
@@ -203,3 +204,20 @@ def test_at_most_so_many_tokens_in_use(learner):
     with pytest.raises(ValidationError, match="revoke one"):
         make_token(learner)
     assert PersonalAccessToken.objects.count() == MAX_USABLE_TOKENS
+
+
+def test_writes_need_no_csrf_cookie_but_a_token(record, tutor, catalogue, evidence):
+    """Scripts send no CSRF cookie; a token (never sent by a browser on its own) stands in."""
+    b1 = criteria(catalogue.unit_b)[0]
+    client = Client(enforce_csrf_checks=True)
+    body = {
+        "decided_on": timezone.localdate().isoformat(),
+        "decisions": [{"criterion": b1.pk, "outcome": "met", "seen": None}],
+    }
+    path = f"/api/enrolments/{record.pk}/decisions"
+    headers = {"Authorization": f"Bearer {make_token(tutor, TokenScope.WRITE)}"}
+    response = client.post(path, body, content_type="application/json", headers=headers)
+    assert response.status_code == 201
+    # A signed-in browser session without a token writes nothing.
+    client.force_login(tutor)
+    assert client.post(path, body, content_type="application/json").status_code == 401
