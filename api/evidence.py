@@ -146,7 +146,7 @@ def evidence_files_add(request, pk: Id, files: File[list[UploadedFile]]):
 
 @router.get(
     "/files/{pk}",
-    response={200: bytes, **READ_ERRORS},
+    response=READ_ERRORS,
     summary="Download an evidence file",
     openapi_extra={
         "responses": {

@@ -31,7 +31,7 @@ def progress_json(request, centre_id: Id):
 
 @router.get(
     "/centres/{centre_id}/progress.csv",
-    response={200: str, **READ_ERRORS},
+    response=READ_ERRORS,
     openapi_extra={
         "responses": {
             "200": {

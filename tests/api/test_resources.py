@@ -4,6 +4,7 @@ other learners, a draft to an external moderator), and that writes go through th
 (their audit entries, their checks, nothing saved when refused)."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -94,6 +95,13 @@ def test_anonymous_gets_nothing_but_the_schema(client, record, centre):
     assert schema.json()["openapi"].startswith("3.")
     assert "/api/enrolments/{pk}/evidence" in schema.json()["paths"]
     assert schema.json()["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+    json.loads(schema.content, object_pairs_hook=_no_repeated_keys)
+
+
+def _no_repeated_keys(pairs):
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), f"a key twice in the OpenAPI document: {keys}"
+    return dict(pairs)
 
 
 # ---------------------------------------------------------------- enrolments
