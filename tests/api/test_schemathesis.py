@@ -57,6 +57,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     max_examples=10,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=list(HealthCheck),
 )
 def test_api_answers_as_documented(case, bearer, record, zeb_enrolment, second_tutor):
