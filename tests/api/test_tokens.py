@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.enums import TokenScope
 from accounts.models import PersonalAccessToken
 from accounts.tokens import MAX_USABLE_TOKENS, token_create, token_revoke
+from audit.chain import verify_chain
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from tests.accounts.test_two_factor import code_for, enrolled, sign_in
@@ -221,3 +222,16 @@ def test_writes_need_no_csrf_cookie_but_a_token(record, tutor, catalogue, eviden
     # A signed-in browser session without a token writes nothing.
     client.force_login(tutor)
     assert client.post(path, body, content_type="application/json").status_code == 401
+
+
+def test_the_trail_still_verifies_after_tokens_are_made_used_and_revoked(learner):
+    secret = make_token(learner, TokenScope.WRITE)
+    Api(secret).get("/me")
+    token_revoke(token=PersonalAccessToken.objects.get(), by=learner)
+    report = verify_chain()
+    assert report.ok, report.findings
+    assert list(
+        AuditEntry.objects.filter(object_type="accounts.personalaccesstoken")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    ) == [AuditAction.TOKEN_CREATED, AuditAction.TOKEN_REVOKED]
