@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import NotificationKind, Role
+from accounts.enums import NotificationKind, Role, TokenScope
 
 
 class User(AbstractUser):
@@ -183,3 +183,44 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class PersonalAccessTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Not revoked and not expired: what the API accepts (its owner must still be active)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PersonalAccessToken(models.Model):
+    """A person's key to the API, acting as them and never more.
+
+    Only `prefix` (to find the row) and the SHA-256 of the secret are kept: the secret is 32
+    random bytes, so a plain hash cannot be reversed by guessing, and is shown once, when made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonalAccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        # The throttles key on this (hashed): the prefix names one token, never its secret.
+        return f"token {self.prefix}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE

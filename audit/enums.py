@@ -17,6 +17,9 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_REMOVED = "two_factor_removed", "Second factor removed"
     RECOVERY_CODES_REGENERATED = "recovery_codes_new", "New recovery codes made"
     CENTRE_TWO_FACTOR = "centre_two_factor", "Centre's second-factor rule changed"
+    # the API's personal access tokens
+    TOKEN_CREATED = "token_created", "API token made"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
     # the catalogue
     SPEC_IMPORTED = "spec_imported", "Specification imported"
     CATALOGUE_CHANGED = "catalogue_changed", "Catalogue changed"

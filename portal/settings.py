@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portfolios",
     "moderation",
     "centres",
+    "api",
     "checklists",
     "portable",
 ]
@@ -150,6 +151,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 TWO_FACTOR_REQUIRED_FOR_SITE_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_SITE_STAFF", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portfolio")
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+# The API (api/): requests per token, and per address for the OpenAPI document (read without a
+# token). The counts live in the cache below, which every worker process shares.
+API_RATE_TOKEN = env.str("API_RATE_TOKEN", default="120/min")
+API_RATE_ANONYMOUS = env.str("API_RATE_ANONYMOUS", default="30/min")
+# The client's address for those limits: the connection's own, or (behind that many proxies)
+# the one the nearest proxy saw; never a header the client could make up.
+NINJA_NUM_PROXIES = AXES_IPWARE_PROXY_COUNT
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -264,9 +273,10 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portfolio@localhost")
 
 # Sessions live in the database (Django's default engine) and django-axes counts failed sign-ins
-# there too, so every app server sees them. The cache is per process unless CACHE_URL names a
-# shared one (redis://127.0.0.1:6379/0 with the redis package, or dbcache://table_name).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# there too, so every app server sees them. The cache (the API's rate limits count there) is a
+# file cache by default, shared by gunicorn's workers on one machine; CACHE_URL names one shared
+# by several machines (redis://127.0.0.1:6379/0 with the redis package, or dbcache://table_name).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 # django-environ 0.14 leaves `?key_prefix=…` (and `timeout`, `version`) in lower case, which
 # Django ignores: two sites sharing one Redis would read each other's keys.
 CACHES["default"] = {

@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import tokens as account_tokens
 from accounts.enums import Role
 from accounts.models import Centre, Membership, Notification, User
 from audit.models import AccessLogEntry
@@ -331,6 +332,10 @@ def build_scenario() -> Scenario:
             ).pk,
             # Centre A's own unit (not yet published): centre B never sees it.
             "own_unit": _own_unit(centre),
+            # Alice's API token: only she revokes it.
+            "token": account_tokens.token_create(
+                user=alice, name="Alice's script", scope="read", days=30, session_verified=True
+            )[0].pk,
         },
     )
 

@@ -68,6 +68,8 @@ OK, REFUSED, DENIED, HIDDEN, LOGIN, METHOD = "ok", "refused", "denied", "hidden"
 # URL patterns with arguments that this matrix does not cover, and why.
 SKIPPED_NAMESPACES = {
     "admin": "Django admin: staff only, each ModelAdmin checks Django's model permissions",
+    "api": "the REST API reads no session, only a token (Authorization: Bearer): "
+    "tests/api/test_resources.py asks each of its URLs as each role, with the same helpers",
 }
 SKIPPED = {
     "password_reset_confirm": "django.contrib.auth: a signed token for a password reset, no "
@@ -371,6 +373,15 @@ MATRIX: dict[str, dict[str, Access]] = {
             get=linked(("admin",)),
             post=linked(("admin",), outcome=REFUSED),
             data=lambda s: {"reason": "Forged restore"},
+        )
+    },
+    # A person's own API tokens: only the owner revokes hers; anyone else is told nothing.
+    "token_revoke": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.extra["token"]},
+            get=post_only(anonymous=LOGIN),
+            post=row(HIDDEN, owner=OK),
+            writers=("owner",),
         )
     },
     "invitation_accept": {

@@ -31,13 +31,13 @@ def _settings_with(**environment):
     )
 
 
-def test_nothing_set_is_local_disk_and_a_per_process_cache():
+def test_nothing_set_is_local_disk_and_a_cache_on_disk_shared_by_the_workers():
     result = _settings_with()
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [
         {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "django.core.cache.backends.locmem.LocMemCache",
-        "",
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(settings.BASE_DIR / "var" / "cache"),
         None,
     ]
 
