@@ -162,6 +162,10 @@ def _unit_page(request, enrolment, unit, *, forms=None, status=200):
             "record": record,
             "can_sample_externally": permissions.can_sample_externally(user, enrolment, unit),
             "flags": moves.open_flags(enrolment, [unit.pk]),
+            # The one progress measure, counted as the portfolio page counts it.
+            "progress": portfolio_record.progress_for(
+                [enrolment], drafts=portfolio_permissions.sees_drafts(user, enrolment)
+            )[enrolment.pk].unit(unit.pk),
         }
     )
     forms = forms or {}
