@@ -85,3 +85,12 @@ class CentreTwoFactorForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         return {"required": self.cleaned_data["required"]}
+
+
+class DigestForm(forms.Form):
+    daily = forms.TypedChoiceField(
+        label="E-mail me",
+        choices=[("0", "for each notification"), ("1", "once a day, a summary")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )

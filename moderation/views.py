@@ -9,7 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import formflow
+from accounts import services as account_services
 from accounts.enums import Role
+from accounts.forms import DigestForm
 from accounts.permissions import centres_where
 from accounts.selectors import get_centre_for_user
 from audit.chain import verify_chain
@@ -502,8 +504,28 @@ def notification_list(request):
     return render(
         request,
         "moderation/notification_list.html",
-        {"notifications": list(moderation_dashboards.notifications_for(request.user))},
+        {
+            "notifications": list(moderation_dashboards.notifications_for(request.user)),
+            "digest_form": DigestForm(initial={"daily": "1" if request.user.daily_digest else "0"}),
+        },
     )
+
+
+@require_POST
+@login_required
+def notification_digest(request):
+    """The person's own choice: an e-mail per event, or one a day."""
+    form = DigestForm(request.POST)
+    if form.is_valid():
+        daily = form.cleaned_data["daily"]
+        account_services.digest_choose(person=request.user, daily=daily)
+        messages.success(
+            request,
+            "You will get one e-mail a day of what is new."
+            if daily
+            else "You will get an e-mail for each notification.",
+        )
+    return redirect("moderation:notification_list")
 
 
 @require_GET
