@@ -292,7 +292,7 @@ def measure_upload(enrolment, learner, size: int) -> dict:
         stderr=subprocess.PIPE,
     )
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to a minute on a busy machine
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break

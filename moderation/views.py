@@ -327,13 +327,16 @@ def _centre_for_iqa(request, centre_pk):
 
 @login_required
 def plan_list(request, centre_pk):
-    centre = _centre_for_iqa(request, centre_pk)
+    centre = get_centre_for_user(request.user, centre_pk)
+    if not permissions.can_view_sampling(request.user, centre):
+        raise PermissionDenied("Sampling is planned by the centre's internal moderators.")
     return render(
         request,
         "moderation/plan_list.html",
         {
             "centre": centre,
             "grids": moderation_plans.plan_grids(moderation_plans.plans_for(request.user, centre)),
+            "can_plan": permissions.can_plan_sampling(request.user, centre),
         },
     )
 
@@ -373,14 +376,16 @@ def plan_create(request, centre_pk):
 
 @login_required
 def plan_update(request, pk):
-    plan = moderation_access.get_plan_for_user(request.user, pk)
+    plan = moderation_access.get_plan_for_user(request.user, pk, action="edit")
     return _plan_form(request, centre=plan.centre, plan=plan)
 
 
 @login_required
 def plan_detail(request, pk):
     plan = moderation_access.get_plan_for_user(request.user, pk)
-    return render(request, "moderation/plan_detail.html", moderation_plans.plan_page(plan))
+    context = moderation_plans.plan_page(plan)
+    context["can_plan"] = permissions.can_plan_sampling(request.user, plan.centre)
+    return render(request, "moderation/plan_detail.html", context)
 
 
 @login_required
