@@ -278,6 +278,8 @@ def enrolment_audit(request, pk):
         {
             **_record_context(request, enrolment),
             "entries": moderation_record.audit_entries_for_enrolment(enrolment),
+            # The learner reads what happened, not the chain's machinery.
+            "plain": portfolio_permissions.is_enrolment_learner(request.user, enrolment),
         },
     )
 

@@ -174,6 +174,7 @@ def portfolio(request, pk):
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "withdrawn_units": withdrawn,
             "history": selectors.enrolment_history(enrolment),
             "combination": selectors.combination_for(enrolment, units=units),
@@ -238,6 +239,7 @@ def evidence_list(request, pk):
             "items": items,
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "EvidenceState": EvidenceState,
         },
     )

@@ -267,3 +267,20 @@ def test_dashboard_unit_and_portfolio_show_the_same_measure(
     in_unit = "1 met · 1 evidenced · 4 to do of 6 criteria"
     assert shown_text(portfolio.text, f"unit-progress-{unit.pk}-numbers") == in_unit
     assert shown_text(unit_page.text, "unit-progress-bar-numbers") == in_unit
+
+
+def test_learner_pages_leave_out_the_trails_machinery(client, enrolment, learner, tutor, judged):
+    """No audit sequence numbers or chain hashes for the learner; their tutor sees both."""
+    from audit.models import AuditEntry
+
+    entry = AuditEntry.objects.for_enrolment(enrolment.pk).order_by("-seq").first()
+    audit = reverse("moderation:enrolment_audit", args=[enrolment.pk])
+    client.force_login(learner)
+    page = client.get(audit).text
+    assert entry.summary in page
+    assert entry.hash[:10] not in page
+    assert "verify_audit" not in page
+    portfolio = client.get(reverse("portfolio", args=[enrolment.pk])).text
+    assert "· #" not in portfolio
+    client.force_login(tutor)
+    assert entry.hash[:10] in client.get(audit).text
