@@ -147,6 +147,12 @@ def enrolment_record(request, pk):
     # The qualification's grade rests on every unit: not for someone granted only some.
     whole = portfolio_permissions.granted_unit_ids(request.user, enrolment) is None
     grade = portfolio_record.qualification_grade_of(enrolment) if whole else None
+    # The one progress measure per unit, counted as the portfolio page counts it.
+    progress = portfolio_record.progress_for(
+        [enrolment], drafts=portfolio_permissions.sees_drafts(request.user, enrolment)
+    )[enrolment.pk]
+    for u in units:
+        u.progress = progress.unit(u.unit.pk)
     return render(
         request,
         "moderation/enrolment_record.html",
