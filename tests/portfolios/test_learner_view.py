@@ -267,6 +267,10 @@ def test_dashboard_unit_and_portfolio_show_the_same_measure(
     in_unit = "1 met · 1 evidenced · 4 to do of 6 criteria"
     assert shown_text(portfolio.text, f"unit-progress-{unit.pk}-numbers") == in_unit
     assert shown_text(unit_page.text, "unit-progress-bar-numbers") == in_unit
+    # A criterion not met yet offers "Add evidence", starting the item mapped to it.
+    add = reverse("evidence_create", args=[enrolment.pk])
+    _, _, not_met = judged
+    assert f'href="{add}?criterion={not_met.pk}"' in portfolio.text
     record = client.get(reverse("moderation:enrolment_record", args=[enrolment.pk]))
     assert shown_text(record.text, f"record-progress-{unit.pk}-numbers") == in_unit
 
