@@ -33,6 +33,9 @@ class AuditAction(models.TextChoices):
     CRITERION_FLAGGED = "criterion_flagged", "Criterion changed: decide again"
     CRITERION_MOVED = "criterion_moved", "Criterion's evidence moved to the new version"
     INTAKE = "intake", "Class list imported"
+    PORTFOLIO_EXPORTED = "portfolio_exported", "Portfolio exported as a package"
+    PORTFOLIO_IMPORTED = "portfolio_imported", "Portfolio imported from another centre"
+    RECORD_IMPORTED = "record_imported", "Record arrived with an imported portfolio"
     # evidence
     EVIDENCE_CREATED = "evidence_created", "Evidence added"
     EVIDENCE_CHANGED = "evidence_changed", "Draft evidence changed"

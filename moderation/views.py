@@ -57,6 +57,7 @@ def tutor_queue(request):
         "moderation/queue.html",
         {
             "items": moderation_dashboards.tutor_queue_at(request.user, centres),
+            "ready": moderation_dashboards.tutor_ready_at(request.user, centres),
             "now": timezone.now(),
             "flag_counts": moves.open_flag_counts(request.user, centres),
         },
@@ -74,6 +75,22 @@ def _decided(evidence):
     return say
 
 
+def _after_decision(request, evidence):
+    """Where a tutor goes once decisions are recorded: this item again, or with "save and
+    open the next" the oldest other item in their queue (the queue itself when it is empty)."""
+    if request.POST.get("then") != "next":
+        return request.path
+
+    def then(_result):
+        centres = centres_where(request.user, Role.TUTOR)
+        following = moderation_dashboards.next_in_queue(request.user, centres, after=evidence.pk)
+        if following is None:
+            return reverse("moderation:tutor_queue")
+        return reverse("moderation:evidence_assess", args=[following.pk])
+
+    return then
+
+
 @login_required
 def evidence_assess(request, pk):
     evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
@@ -87,7 +104,7 @@ def evidence_assess(request, pk):
                 enrolment=evidence.enrolment, by=request.user, **form.service_kwargs(evidence)
             ),
             done=_decided(evidence),
-            then=request.path,
+            then=_after_decision(request, evidence),
         )
     ):
         return response
@@ -212,7 +229,11 @@ def unit_sign(request, pk, unit_pk):
                 code=form.cleaned_data["code"],
             ),
             done=lambda _: f"{unit} is signed off and locked.",
-            then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),
+            then=(
+                reverse("moderation:tutor_queue")
+                if request.POST.get("then") == "queue"
+                else reverse("moderation:unit_record", args=[enrolment.pk, unit.pk])
+            ),
         )
     ):
         return response

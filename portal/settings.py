@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "moderation",
     "centres",
     "checklists",
+    "portable",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=1
 # and a few dozen parts.
 ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("ARCHIVE_MAX_UNCOMPRESSED_MB", default=20)
 ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
+# A portable portfolio (`portable/`) carries the evidence itself, so its limits are its own.
+PORTFOLIO_PACKAGE_MAX_MB = env.int("PORTFOLIO_PACKAGE_MAX_MB", default=4096)
+PORTFOLIO_PACKAGE_MAX_FILES = env.int("PORTFOLIO_PACKAGE_MAX_FILES", default=5000)
+# How this installation names itself in the packages it exports (the receiving end shows it).
+PORTFOLIO_INSTALLATION_NAME = env.str("PORTFOLIO_INSTALLATION_NAME", default="")
 # Class lists uploaded but not imported (intake previews) hold personal data; they are deleted
 # this many days after upload by `manage.py purge_intake_previews`, which the task worker runs
 # daily (centres/tasks.py).

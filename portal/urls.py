@@ -16,6 +16,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("checklists/", include("checklists.urls")),
     path("centres/", include("centres.urls")),
+    path("portable/", include("portable.urls")),
     path("", views.dashboard, name="dashboard"),
     path("dashboard/<int:pk>/", views.role_dashboard, name="role_dashboard"),
     path("centres/<int:pk>/dashboard/", views.centre_dashboard, name="centre_dashboard"),

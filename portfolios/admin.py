@@ -9,6 +9,7 @@ from portfolios.models import (
     Evidence,
     EvidenceCriterion,
     EvidenceFile,
+    PortfolioImport,
     SignOffAcknowledgement,
     UnitSignOff,
 )
@@ -109,3 +110,19 @@ class EqaGrantAdmin(ReadOnlyAdmin):
 
     list_display = ["moderator", "centre", "starts_at", "ends_at", "revoked_at"]
     list_select_related = ["moderator", "centre"]
+
+
+@admin.register(PortfolioImport)
+class PortfolioImportAdmin(ReadOnlyAdmin):
+    """Read-only: where an imported portfolio came from (`portable/`)."""
+
+    list_display = [
+        "enrolment",
+        "source_centre_name",
+        "source_centre_number",
+        "exported_at",
+        "imported_at",
+        "imported_by",
+    ]
+    search_fields = ["source_centre_name", "source_centre_number", "package_sha256"]
+    raw_id_fields = ["enrolment", "imported_by"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.permissions import has_role
+from portfolios import state
 from portfolios.models import EnrolmentUnit, EqaGrant
 
 
@@ -72,9 +73,11 @@ def sees_drafts(user, enrolment) -> bool:
 
 
 def can_edit_evidence(user, evidence) -> bool:
-    """Whoever recorded an item may change it until it is submitted; no one may after."""
+    """Whoever recorded an item may change it until it is submitted; no one may after. An
+    item that arrived with an imported portfolio is kept as it came (`state.is_imported`)."""
     return (
         evidence.submitted_at is None
+        and not state.is_imported(evidence)
         and evidence.created_by_id == user.pk
         and can_add_evidence(user, evidence.enrolment)
     )

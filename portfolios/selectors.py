@@ -85,7 +85,9 @@ def _check(user, obj, action, actions, visible) -> None:
 
 def get_enrolment_for_user(user, pk: int, *, action: str = "view") -> Enrolment:
     enrolment = (
-        Enrolment.objects.select_related("centre", "learner", "tutor", "qualification")
+        Enrolment.objects.select_related(
+            "centre", "learner", "tutor", "qualification", "imported_from"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -697,6 +697,24 @@ MATRIX: dict[str, dict[str, Access]] = {
             writers=("admin",),
         )
     },
+    # A learner's whole record as a package: the admins of her centre only; the export is
+    # audited, so the admin's POST writes (an entry).
+    "portable:export": {
+        "": Access(
+            kwargs=enrolment,
+            get=post_only(anonymous=LOGIN),
+            post=linked(("admin",)),
+            writers=("admin",),
+        )
+    },
+    # Bringing a package into the centre: its admins; a forged post (no package) is refused.
+    "portable:import": {
+        "": Access(
+            kwargs=centre,
+            get=centre_page(("admin",)),
+            post=centre_page(("admin",), outcome=REFUSED),
+        )
+    },
     "intake_confirm": {
         "": Access(
             kwargs=lambda s: {"pk": s.centre.pk, "upload_pk": s.intake_upload.pk},

@@ -17,6 +17,7 @@ from portfolios.models.evidence import (
     EvidenceCriterion,
     EvidenceFile,
 )
+from portfolios.models.imports import PortfolioImport
 from portfolios.models.moves import MovedCriterion, VersionMove
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "EvidenceCriterion",
     "EvidenceFile",
     "MovedCriterion",
+    "PortfolioImport",
     "ReopenedCriterion",
     "Reopening",
     "ReopeningClosure",
