@@ -110,3 +110,12 @@ class TokenForm(forms.Form):
             "scope": self.cleaned_data["scope"],
             "days": self.cleaned_data["days"],
         }
+
+
+class DigestForm(forms.Form):
+    daily = forms.TypedChoiceField(
+        label="E-mail me",
+        choices=[("0", "for each notification"), ("1", "once a day, a summary")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )

@@ -12,6 +12,11 @@ class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from this row alone."""
 
     email = models.EmailField("e-mail address", blank=True)
+    daily_digest = models.BooleanField(
+        "one e-mail a day",
+        default=False,
+        help_text="Notifications by e-mail once a day, gathered, instead of one per event.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -110,14 +115,21 @@ class Notification(models.Model):
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     message = models.CharField(max_length=500)
     url = models.CharField(max_length=300, blank=True)
+    # What it is about ("evidence:14", "unit:3:27"): acting on that clears it.
+    subject = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When it went out by e-mail (at once, or in the person's daily digest); empty: not yet.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["subject", "read_at"]),
+        ]
 
     def __str__(self):
         return self.message

@@ -225,6 +225,26 @@ def enrolment_tagged_units(*, enrolment: Enrolment, layout: Layout) -> PrintedCh
     )
 
 
+def enrolment_unit_checklists(
+    *, enrolment: Enrolment, layout: Layout = Layout.UNIT_ASSESSMENT, unit_ids=None
+) -> list[tuple[str, bytes]]:
+    """Each unit's filled checklist as its own tagged PDF, [(file name, pdf)], from the unit
+    cache (only a changed unit is printed): for the EQA bundle. With `unit_ids`, only those
+    units."""
+    document = filled_for_enrolment(enrolment, layout)
+    indexes = [
+        i
+        for i, unit in enumerate(document.units)
+        if unit_ids is None or unit.unit_id in set(unit_ids)
+    ]
+    owner = _owner(enrolment)
+    pdfs, _ = unit_pdfs([UnitJob(document, i, owner, tagged=True) for i in indexes])
+    return [
+        (f"{n:02d}-{_filename(document.units[i].code or document.units[i].title)}", pdf)
+        for n, (i, pdf) in enumerate(zip(indexes, pdfs, strict=True), start=1)
+    ]
+
+
 def blank_checklist_print(
     *,
     layout: Layout,

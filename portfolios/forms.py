@@ -289,12 +289,24 @@ class EvidenceForm(_Form):
         ),
     )
     files = MultipleFileField(label="Files")
+    # "Add evidence" opened from a criterion (`?criterion=<id>`, repeated) starts the item
+    # mapped to it; the learner sees it ticked on the next page.
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.MultipleHiddenInput, required=False
+    )
     upload_complete = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
 
     def __init__(self, *args, enrolment, user, evidence=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
         self.evidence = evidence
+        self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
+            unit_id__in=EnrolmentUnit.objects.current()
+            .filter(enrolment=enrolment)
+            .values("unit_id")
+        ).select_related("unit")
+        if evidence is not None:
+            del self.fields["criteria"]
         self.fields["method"].queryset = evidence_methods_for(user, enrolment)
         self.fields["date"].initial = timezone.localdate()
         self.fields["files"].widget.attrs.update(
@@ -338,10 +350,23 @@ class EvidenceForm(_Form):
     def service_kwargs(self) -> dict:
         """For `services.evidence_create` (and, with `update_kwargs`, `evidence_update`)."""
         data = self.cleaned_data
-        return {
+        kwargs = {
             name: data[name]
             for name in ("title", "method", "date", "description", "text", "workplace_location")
         } | {"files": data["files"]}
+        if data.get("criteria"):
+            kwargs["criteria"] = list(data["criteria"])
+        return kwargs
+
+    @property
+    def chosen_criteria(self) -> list:
+        """The criteria the new item starts mapped to, for the page to name."""
+        if "criteria" not in self.fields:
+            return []
+        if self.is_bound:
+            return list(self.cleaned_data.get("criteria") or []) if self.is_valid() else []
+        wanted = [str(v) for v in self.initial.get("criteria") or [] if str(v).isdigit()]
+        return list(self.fields["criteria"].queryset.filter(pk__in=wanted).order_by("sort_key"))
 
     def update_kwargs(self) -> dict:
         kwargs = self.service_kwargs()

@@ -174,6 +174,7 @@ def portfolio(request, pk):
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "withdrawn_units": withdrawn,
             "history": selectors.enrolment_history(enrolment),
             "combination": selectors.combination_for(enrolment, units=units),
@@ -238,6 +239,7 @@ def evidence_list(request, pk):
             "items": items,
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "EvidenceState": EvidenceState,
         },
     )
@@ -275,10 +277,14 @@ def _saved(evidence, files) -> str:
 def evidence_create(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="add_evidence")
     supersedes = _correcting(request, enrolment)
+    initial = EvidenceForm.initial_from(supersedes, with_date=False)
+    if supersedes is None:
+        # Opened from a criterion ("Add evidence" beside it): the item starts mapped to it.
+        initial["criteria"] = request.GET.getlist("criterion")
     form = EvidenceForm(
         _posted(request),
         _files(request),
-        initial=EvidenceForm.initial_from(supersedes, with_date=False),
+        initial=initial,
         enrolment=enrolment,
         user=request.user,
     )
@@ -384,12 +390,13 @@ def _submit(request, *, enrolment, drafts, initial, back_url):
 def enrolment_submit(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="submit")
     drafts = selectors.drafts_of(enrolment)
-    ready = [e.pk for e in drafts if e.criterion_count]
+    # Every draft is ticked: one that covers no criterion is refused by name, never quietly
+    # left behind while the rest go.
     return _submit(
         request,
         enrolment=enrolment,
         drafts=drafts,
-        initial={"evidence": ready},
+        initial={"evidence": [e.pk for e in drafts]},
         back_url=enrolment.get_absolute_url(),
     )
 

@@ -575,7 +575,12 @@ MATRIX: dict[str, dict[str, Access]] = {
     },
     # ------------------------------------------------ moderation: the centre's moderators
     "moderation:plan_list": {
-        "": Access(kwargs=centre_pk, get=centre_page(("iqa",)), post=centre_page(("iqa",)))
+        # The admins read the plans their dashboard's report links to; only IQA changes them.
+        "": Access(
+            kwargs=centre_pk,
+            get=centre_page(("iqa", "admin")),
+            post=centre_page(("iqa", "admin")),
+        )
     },
     "moderation:plan_create": {
         "": Access(
@@ -589,8 +594,8 @@ MATRIX: dict[str, dict[str, Access]] = {
     "moderation:plan_detail": {
         "": Access(
             kwargs=lambda s: {"pk": s.plan.pk},
-            get=centre_page(("iqa",)),
-            post=centre_page(("iqa",)),
+            get=centre_page(("iqa", "admin")),
+            post=centre_page(("iqa", "admin")),
         )
     },
     "moderation:plan_update": {
