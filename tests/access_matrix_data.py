@@ -30,6 +30,7 @@ from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SamplingPlan
+from portfolios import methods as portfolio_methods
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment, EqaGrant, Evidence, EvidenceFile
@@ -170,6 +171,20 @@ def _grant(centre, admin, moderator, **opened):
         ends_at=now + datetime.timedelta(days=7),
         **opened,
     )
+
+
+def _witness_token(enrolment, tutor, criteria_list) -> str:
+    """A witness request of alice's tutor: the token its e-mail would carry."""
+    tokens = []
+    portfolio_methods.witness_request_create(
+        enrolment=enrolment,
+        by=tutor,
+        witness_email="wendy.witness@example.org",
+        criteria=criteria_list,
+        days=14,
+        link_for=lambda token: tokens.append(token) or f"http://testserver/{token}/",
+    )
+    return tokens[0]
 
 
 def build_scenario() -> Scenario:
@@ -331,6 +346,8 @@ def build_scenario() -> Scenario:
             ).pk,
             # Centre A's own unit (not yet published): centre B never sees it.
             "own_unit": _own_unit(centre),
+            # Bob asks a workplace witness about unit B's second criterion.
+            "witness_token": _witness_token(enrolment, bob, criteria(unit_b)[1:]),
         },
     )
 
