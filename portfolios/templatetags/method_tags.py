@@ -3,7 +3,7 @@
 from django import template
 
 from portfolios import methods, permissions
-from portfolios.models import DiscussionEntry, Observation, WitnessTestimony, WorkplaceVerification
+from portfolios.models import DiscussionEntry, Evidence, Observation
 
 register = template.Library()
 
@@ -20,16 +20,27 @@ def evidence_method_records(context, evidence):
     """How the item came about: the signed observation, the discussion's questions and
     answers, the witness's testimony, the assessor's "seen and verified"."""
     user = context["request"].user
-    observation = (
-        Observation.objects.filter(evidence=evidence).prefetch_related("criteria__unit").first()
+    # Three queries for any item, with a record or without.
+    records = (
+        Evidence.objects.filter(pk=evidence.pk)
+        .select_related("observation", "witness_testimony__request", "verification")
+        .get()
     )
+    observation = getattr(records, "observation", None)
+    observed = [
+        link.assessmentcriterion
+        for link in Observation.criteria.through.objects.filter(observation__evidence=evidence)
+        .select_related("assessmentcriterion__unit")
+        .order_by("assessmentcriterion__unit__code", "assessmentcriterion__sort_key")
+    ]
     entries = list(DiscussionEntry.objects.filter(discussion__evidence=evidence).order_by("order"))
-    testimony = WitnessTestimony.objects.filter(evidence=evidence).first()
-    verification = WorkplaceVerification.objects.filter(evidence=evidence).first()
+    testimony = getattr(records, "witness_testimony", None)
+    verification = getattr(records, "verification", None)
     workplace = methods.is_workplace_evidence(evidence)
     return {
         "evidence": evidence,
         "observation": observation,
+        "observed": observed,
         "entries": entries,
         "testimony": testimony,
         "verification": verification,

@@ -22,6 +22,7 @@ from portfolios.models import (
 )
 from qualifications.models import EvidenceMethod
 from tests.access_matrix_data import snapshot
+from tests.accounts.test_two_factor import code_for, enrolled
 from tests.factories import PASSWORD
 from tests.portfolios.conftest import criteria_of, stored_files
 from tests.portfolios.helpers import minimal_pdf, upload
@@ -339,3 +340,48 @@ def test_the_portfolio_offers_the_tutor_the_methods_and_no_one_else(
     client.force_login(learner)
     page = client.get(url).content.decode()
     assert reverse("observation_create", args=[enrolment.pk]) not in page
+
+
+def test_a_tutor_with_an_app_signs_the_observation_with_its_code(
+    client, tutor, enrolment, covered, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device, codes = enrolled(tutor)
+    client.force_login(tutor)
+    # Signed in with a recovery code (which signs in, never signs a record).
+    client.post(reverse("two_factor_verify"), {"token": codes[0]})
+    url = reverse("observation_create", args=[enrolment.pk])
+    before = snapshot()
+
+    missing = client.post(url, _observation(covered))
+    recovery = client.post(url, _observation(covered, code=codes[1]))
+
+    assert missing.status_code == 400
+    assert "Type the current code from your authenticator app." in missing.content.decode()
+    assert recovery.status_code == 400
+    assert Observation.objects.count() == 0
+    assert snapshot() == before
+    signed = client.post(url, _observation(covered, code=code_for(device)))
+    assert signed.status_code == 302
+    assert Observation.objects.get().signature_name == "Bob Bobfield"
+
+
+def test_the_records_add_the_same_queries_to_any_evidence_page(
+    client, tutor, enrolment, covered, evidence, django_assert_num_queries
+):
+    client.force_login(tutor)
+    client.post(reverse("observation_create", args=[enrolment.pk]), _observation(covered))
+    observed = Observation.objects.get().evidence
+    plain = _count(client, evidence.get_absolute_url())
+    with django_assert_num_queries(plain):
+        page = client.get(observed.get_absolute_url())
+    assert "Observation record" in page.content.decode()
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
