@@ -409,3 +409,12 @@ def test_the_witness_form_needs_its_csrf_token(asked, token):
     before = snapshot()
     assert client.post(_url(token), _testimony(asked)).status_code == 403
     assert snapshot() == before
+
+
+def test_the_site_admin_shows_a_request_but_not_its_hash(client, token, admin_user):
+    request = WitnessRequest.objects.get()
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:portfolios_witnessrequest_change", args=[request.pk]))
+    assert response.status_code == 200
+    assert WITNESS in response.content.decode()
+    assert request.token_hash not in response.content.decode()
