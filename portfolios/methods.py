@@ -327,14 +327,17 @@ def witness_request_create(
             },
         )
         subject = f"Witness testimony for {enrolment.learner.first_name}"
-        # Sent once the request is saved: a failed save sends nothing.
+        # Sent once the request is saved (a failed save sends nothing), and not while the
+        # trail's head is locked. A mail server that fails is logged; the request page lists
+        # the request, and the tutor may ask again.
         transaction.on_commit(
             lambda: send_mail(
                 subject=subject,
                 message=message,
                 from_email=None,
                 recipient_list=[witness_email],
-            )
+            ),
+            robust=True,
         )
     return request
 

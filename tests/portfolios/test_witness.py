@@ -8,14 +8,16 @@ import re
 import pytest
 from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.chain import verify_chain
 from audit.enums import AuditAction
 from audit.models import AuditEntry
-from portfolios import permissions
+from portfolios import methods, permissions
 from portfolios.enums import WITNESS_DECLARATION_TEXT
 from portfolios.models import (
     CriterionDecision,
@@ -418,3 +420,29 @@ def test_the_site_admin_shows_a_request_but_not_its_hash(client, token, admin_us
     assert response.status_code == 200
     assert WITNESS in response.content.decode()
     assert request.token_hash not in response.content.decode()
+
+
+def _ask(enrolment, tutor, asked, n):
+    for i in range(n):
+        methods.witness_request_create(
+            enrolment=enrolment,
+            by=tutor,
+            witness_email=f"witness{i}@example.com",
+            criteria=asked,
+            days=7,
+            link_for=lambda token: f"http://testserver/{token}/",
+        )
+
+
+def test_the_request_list_costs_the_same_for_1_and_30_requests(
+    client, tutor, enrolment, asked, django_assert_num_queries
+):
+    url = reverse("witness_request", args=[enrolment.pk])
+    client.force_login(tutor)
+    _ask(enrolment, tutor, asked, 1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    _ask(enrolment, tutor, asked, 29)
+    with django_assert_num_queries(len(one)):
+        page = client.get(url).content.decode()
+    assert page.count("Waiting") == 30
