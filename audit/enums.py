@@ -48,6 +48,12 @@ class AuditAction(models.TextChoices):
     EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted with the declaration"
     EVIDENCE_CORRECTED = "evidence_corrected", "Correction of submitted evidence started"
     EVIDENCE_DELETED = "evidence_deleted", "Draft evidence deleted"
+    # evidence methods as records
+    OBSERVATION_SIGNED = "observation_signed", "Observation recorded and signed"
+    DISCUSSION_RECORDED = "discussion_recorded", "Professional discussion recorded"
+    WITNESS_REQUESTED = "witness_requested", "Witness testimony requested"
+    WITNESS_TESTIMONY = "witness_testimony", "Witness testimony given"
+    WORKPLACE_VERIFIED = "workplace_verified", "Workplace evidence seen and verified"
     # assessment
     DECISION = "decision", "Criterion decided"
     CRITERIA_ADDED = "criteria_added", "Tutor mapped evidence to more criteria"

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +23,7 @@ from accounts.enums import NotificationKind, Role
 from accounts.models import Centre, Notification, User
 from accounts.notifications import clear as clear_notices
 from accounts.permissions import has_role
-from accounts.twofactor import signature_code_check
+from accounts.signature import signature_confirm
 from audit.chain import audit_record
 from audit.enums import AuditAction
 from audit.models import AccessLogEntry
@@ -63,20 +62,8 @@ def _lock(enrolment: Enrolment) -> Enrolment:
 
 
 def _confirm_password(user: User, password: str, request=None, code: str = "") -> None:
-    """The e-signature: the signer types their password again, and the current code from
-    their authenticator app when they have one. Refuses before anything is written."""
-    if request is not None:
-        signer = authenticate(request, username=user.get_username(), password=password or "")
-        ok = signer is not None and signer.pk == user.pk
-        if not ok and getattr(request, "axes_locked_out", False):
-            raise ValidationError(
-                {"password": "Too many wrong passwords: signing is locked for a while."}
-            )
-    else:
-        ok = bool(password) and user.check_password(password)
-    if not ok:
-        raise ValidationError({"password": "That is not your password; sign with your own."})
-    signature_code_check(user, code)
+    """The e-signature (`accounts.signature`): refuses before anything is written."""
+    signature_confirm(user, password, request, code)
 
 
 def _at(moment: datetime.datetime) -> str:

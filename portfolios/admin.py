@@ -9,9 +9,14 @@ from portfolios.models import (
     Evidence,
     EvidenceCriterion,
     EvidenceFile,
+    Observation,
     PortfolioImport,
+    ProfessionalDiscussion,
     SignOffAcknowledgement,
     UnitSignOff,
+    WitnessRequest,
+    WitnessTestimony,
+    WorkplaceVerification,
 )
 
 
@@ -126,3 +131,19 @@ class PortfolioImportAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["source_centre_name", "source_centre_number", "package_sha256"]
     raw_id_fields = ["enrolment", "imported_by"]
+
+
+@admin.register(Observation, ProfessionalDiscussion, WitnessTestimony, WorkplaceVerification)
+class MethodRecordAdmin(ReadOnlyAdmin):
+    """Read-only: evidence methods' records are written by their services, each audited."""
+
+    raw_id_fields = ["evidence"]
+
+
+@admin.register(WitnessRequest)
+class WitnessRequestAdmin(ReadOnlyAdmin):
+    """Read-only; the token itself is never stored (only its hash), so nothing here opens it."""
+
+    list_display = ["witness_email", "enrolment", "requested_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["enrolment", "requested_by"]

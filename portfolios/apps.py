@@ -37,3 +37,14 @@ class PortfoliosConfig(AppConfig):
         # access) no longer matches the entry written when it was granted or ended.
         register(models.EqaGrant)
         register(models.EnrolmentUnit)
+        # Evidence methods as records (`methods.py`): each row has its entry; a witness
+        # request changes once, when its link is used (that entry has its digest too).
+        for model in (
+            models.Observation,
+            models.ProfessionalDiscussion,
+            models.DiscussionEntry,
+            models.WitnessRequest,
+            models.WitnessTestimony,
+            models.WorkplaceVerification,
+        ):
+            register(model)

@@ -31,6 +31,7 @@ from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SamplingPlan
+from portfolios import methods as portfolio_methods
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment, EqaGrant, Evidence, EvidenceFile
@@ -171,6 +172,20 @@ def _grant(centre, admin, moderator, **opened):
         ends_at=now + datetime.timedelta(days=7),
         **opened,
     )
+
+
+def _witness_token(enrolment, tutor, criteria_list) -> str:
+    """A witness request of alice's tutor: the token its e-mail would carry."""
+    tokens = []
+    portfolio_methods.witness_request_create(
+        enrolment=enrolment,
+        by=tutor,
+        witness_email="wendy.witness@example.org",
+        criteria=criteria_list,
+        days=14,
+        link_for=lambda token: tokens.append(token) or f"http://testserver/{token}/",
+    )
+    return tokens[0]
 
 
 def build_scenario() -> Scenario:
@@ -336,6 +351,8 @@ def build_scenario() -> Scenario:
             "token": account_tokens.token_create(
                 user=alice, name="Alice's script", scope="read", days=30, session_verified=True
             )[0].pk,
+            # Bob asks a workplace witness about unit B's second criterion.
+            "witness_token": _witness_token(enrolment, bob, criteria(unit_b)[1:]),
         },
     )
 

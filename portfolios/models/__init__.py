@@ -18,12 +18,21 @@ from portfolios.models.evidence import (
     EvidenceFile,
 )
 from portfolios.models.imports import PortfolioImport
+from portfolios.models.methods import (
+    DiscussionEntry,
+    Observation,
+    ProfessionalDiscussion,
+    WitnessRequest,
+    WitnessTestimony,
+    WorkplaceVerification,
+)
 from portfolios.models.moves import MovedCriterion, VersionMove
 
 __all__ = [
     "ChangeKind",
     "CriterionDecision",
     "DecisionEvidence",
+    "DiscussionEntry",
     "Enrolment",
     "EnrolmentUnit",
     "EqaGrant",
@@ -32,11 +41,16 @@ __all__ = [
     "EvidenceCriterion",
     "EvidenceFile",
     "MovedCriterion",
+    "Observation",
     "PortfolioImport",
+    "ProfessionalDiscussion",
     "ReopenedCriterion",
     "Reopening",
     "ReopeningClosure",
     "SignOffAcknowledgement",
     "UnitSignOff",
     "VersionMove",
+    "WitnessRequest",
+    "WitnessTestimony",
+    "WorkplaceVerification",
 ]

@@ -265,7 +265,12 @@ def test_tutor_adds_an_observation_with_only_tutor_methods(client, enrolment, tu
     client.force_login(tutor)
     page = client.get(reverse("evidence_create", args=[enrolment.pk]))
     slugs = {m.slug for m in page.context["form"].fields["method"].queryset}
-    assert slugs == {"observation", "witness-testimony", "expert-witness"}
+    assert slugs == {
+        "observation",
+        "witness-testimony",
+        "expert-witness",
+        "professional-discussion",
+    }
     response = client.post(
         reverse("evidence_create", args=[enrolment.pk]),
         evidence_data(observation, title="Observed at the counter", text="Greeted every customer."),
