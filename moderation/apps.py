@@ -8,8 +8,14 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from audit.digest import register
         from moderation import models
+        from moderation.enums import Vacs
 
         # Moderators' samples and decisions are record: see portfolios.apps.
-        for model in (models.Sample, models.SampleDecision):
-            register(model)
+        register(models.Sample)
+        register(
+            models.SampleDecision,
+            added_later=tuple(
+                f"{name}{suffix}" for name in Vacs.values for suffix in ("", "_note")
+            ),
+        )
         register(models.SamplingPlan, exclude=("updated_at",))
