@@ -219,7 +219,7 @@ def world(
     evidence,
     catalogue,
     centre,
-    people,
+    by_role,
     outsider,
     other_enrolment,
     second_tutor,
@@ -231,14 +231,14 @@ def world(
     from tests.moderation.test_permissions import grant as make_grant
 
     waiting = add_evidence(
-        enrolment, people["learner"], criteria_list=criteria(catalogue.unit_b), title="Phone log"
+        enrolment, by_role["learner"], criteria_list=criteria(catalogue.unit_b), title="Phone log"
     )
-    grant = make_grant(centre, people["admin"], people["eqa"], enrolments=[enrolment])
+    grant = make_grant(centre, by_role["admin"], by_role["eqa"], enrolments=[enrolment])
     plan = SamplingPlan.objects.create(
         centre=centre,
         qualification=catalogue.qualification,
-        tutor=people["tutor"],
-        created_by=people["iqa"],
+        tutor=by_role["tutor"],
+        created_by=by_role["iqa"],
     )
     return {
         "enrolment": enrolment,
@@ -250,14 +250,14 @@ def world(
         "plan": plan,
         "centre": centre,
         "sign_off": signed_unit,
-        **people,
+        **by_role,
         "charlie": outsider,
         "tess": second_tutor,
     }
 
 
 @pytest.fixture
-def people(learner, tutor, internal_moderator, external_moderator, centre_admin):
+def by_role(learner, tutor, internal_moderator, external_moderator, centre_admin):
     return {
         "learner": learner,
         "tutor": tutor,
