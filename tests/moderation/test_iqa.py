@@ -408,3 +408,16 @@ def test_coverage_text_shows_the_sum(client, world):
     )
     assert c.cells_moderated == 1 and c.referred_total == 1
     assert c.cells_proposed == c.cells_done + c.cells_referred + c.cells_due + c.cells_not_ready
+
+
+def test_centre_report_counts_a_referral_outside_the_sample(client, world):
+    plan = world["plan"]
+    plan.learner_rate = 0
+    plan.save()
+    moderate(world["enrolment"], world["unit"], world["iqa"], SampleOutcome.REFERRED)
+    client.force_login(world["admin"])
+    membership = world["admin"].memberships.get(centre=world["centre"])
+    page = client.get(reverse("role_dashboard", args=[membership.pk])).text
+    (row,) = re.findall(r'<tr data-testid="coverage-row">.*?</tr>', page, re.S)
+    # Units done of those proposed (none proposed), and the referral, counted.
+    assert re.findall(r'<td class="text-end">([^<]*)</td>', row) == ["0 / 0", "1"]
