@@ -248,7 +248,7 @@ class SampleDecisionForm(_SignatureFields):
                     label=label,
                     choices=[("yes", "Yes"), ("no", "No")],
                     coerce=lambda value: value == "yes",
-                    widget=forms.RadioSelect,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                     help_text=VACS_QUESTIONS[name],
                     error_messages={"required": f"Answer: is the evidence {label.lower()}?"},
                 )
@@ -256,7 +256,7 @@ class SampleDecisionForm(_SignatureFields):
                     label=f"Why not {label.lower()}?",
                     required=False,
                     max_length=2000,
-                    widget=forms.Textarea(attrs={"rows": 2}),
+                    widget=forms.Textarea(attrs={"rows": 1, "class": "form-control"}),
                 )
                 self.vacs_rows.append((self[f"vacs_{name}"], self[f"vacs_{name}_note"]))
 

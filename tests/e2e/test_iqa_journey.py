@@ -126,8 +126,8 @@ def test_iqa_plans_a_date_samples_from_the_grid_and_refers_with_vacs(
         expect(page.get_by_test_id(f"decision-{c.pk}")).to_have_text("Met")
     vacs = page.get_by_test_id("vacs")
     for name in ("valid", "authentic", "current"):
-        vacs.locator(f"#div_id_vacs_{name}").get_by_label("Yes").check()
-    vacs.locator("#div_id_vacs_sufficient").get_by_label("No").check()
+        vacs.get_by_role("group", name=name.capitalize()).get_by_label("Yes", exact=True).check()
+    vacs.get_by_role("group", name="Sufficient").get_by_label("No", exact=True).check()
     page.get_by_label("Why not sufficient?").fill("One log for three criteria.")
 
     # Agreeing while the evidence is not sufficient is refused, and nothing is recorded.
@@ -198,7 +198,7 @@ def test_iqa_agrees_on_a_phone(page, live_server, sign_in, signed, password):
     assert not page.evaluate("document.documentElement.scrollWidth > 390")
     page.get_by_label("Agree with the tutor's assessment").check()
     for name in ("valid", "authentic", "current", "sufficient"):
-        page.get_by_test_id("vacs").locator(f"#div_id_vacs_{name}").get_by_label("Yes").check()
+        page.get_by_role("group", name=name.capitalize()).get_by_label("Yes", exact=True).check()
     page.get_by_label("Comments").fill("Valid, authentic, current and sufficient.")
     page.get_by_label("Your password").fill(password)
     page.get_by_role("button", name=re.compile("^Sign as")).click()

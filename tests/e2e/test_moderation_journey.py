@@ -51,12 +51,12 @@ def portfolio(centre, learner, tutor, internal_moderator, external_moderator, ce
 def _vacs(page, **noes):
     """Answer the internal moderator's checklist: yes, or no with the note given."""
     for name in ("valid", "authentic", "current", "sufficient"):
-        group = page.get_by_test_id("vacs").locator(f"#div_id_vacs_{name}")
+        group = page.get_by_role("group", name=name.capitalize())
         if name in noes:
-            group.get_by_label("No").check()
+            group.get_by_label("No", exact=True).check()
             page.get_by_label(f"Why not {name}?").fill(noes[name])
         else:
-            group.get_by_label("Yes").check()
+            group.get_by_label("Yes", exact=True).check()
 
 
 def _no_csp_violations(page, messages):
