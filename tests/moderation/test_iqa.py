@@ -203,9 +203,9 @@ def test_sample_page_asks_each_vacs_question(client, world):
     assert not SampleDecision.objects.exists()
 
 
-def test_vacs_shown_in_the_record_to_iqa_and_eqa(client, world):
+def test_vacs_shown_in_the_record_to_everyone_who_reads_it(client, world):
     _decide(world, SampleOutcome.REFERRED, NOT_SUFFICIENT)
-    for who in ("iqa", "eqa", "tutor"):
+    for who in ("iqa", "eqa", "tutor", "learner"):
         client.force_login(world[who])
         page = client.get(url("unit_record", world)).text
         assert "Sufficient: no" in page, who
@@ -421,3 +421,20 @@ def test_centre_report_counts_a_referral_outside_the_sample(client, world):
     (row,) = re.findall(r'<tr data-testid="coverage-row">.*?</tr>', page, re.S)
     # Units done of those proposed (none proposed), and the referral, counted.
     assert re.findall(r'<td class="text-end">([^<]*)</td>', row) == ["0 / 0", "1"]
+
+
+def test_the_database_refuses_agreement_with_a_no_or_a_no_without_a_note(db):
+    agreed_invalid = SampleDecision(
+        outcome="agreed", stage="interim", comments="c", valid=False, valid_note="Copied."
+    )
+    with pytest.raises(ValidationError) as caught:
+        agreed_invalid.validate_constraints()
+    assert "Constraint “agreed_sample_is_vacs” is violated." in caught.value.messages
+    unexplained = SampleDecision(
+        outcome="referred", stage="interim", comments="c", required_actions="a", current=False
+    )
+    with pytest.raises(ValidationError) as caught:
+        unexplained.validate_constraints()
+    assert caught.value.messages == [
+        "Constraint “sample_decision_current_no_has_note” is violated."
+    ]
