@@ -8,14 +8,12 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from audit.digest import register
         from moderation import models
-        from moderation.enums import Vacs
+        from moderation.enums import VACS_FIELDS
 
         # Moderators' samples and decisions are record: see portfolios.apps.
         register(models.Sample)
         register(
             models.SampleDecision,
-            added_later=tuple(
-                f"{name}{suffix}" for name in Vacs.values for suffix in ("", "_note")
-            ),
+            added_later=VACS_FIELDS,
         )
         register(models.SamplingPlan, exclude=("updated_at",))

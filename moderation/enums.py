@@ -51,3 +51,6 @@ VACS_QUESTIONS = {
     Vacs.CURRENT: "Does it show what the learner can do now?",
     Vacs.SUFFICIENT: "Is there enough of it to cover every criterion?",
 }
+
+# The SampleDecision fields that hold the checklist: each judgement and its note.
+VACS_FIELDS = tuple(f"{name}{suffix}" for name in Vacs.values for suffix in ("", "_note"))
