@@ -438,3 +438,38 @@ def test_the_database_refuses_agreement_with_a_no_or_a_no_without_a_note(db):
     assert caught.value.messages == [
         "Constraint “sample_decision_current_no_has_note” is violated."
     ]
+
+
+def test_sample_page_costs_the_same_for_more_evidence(
+    client, world, catalogue, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.moderation.conftest import add_evidence
+
+    client.force_login(world["iqa"])
+    # Unit B: work in progress (unit A is signed and takes no new evidence).
+    target = reverse(
+        "moderation:sample_decide", args=[world["enrolment"].pk, catalogue.unit_b.pk, "internal"]
+    )
+    client.get(target)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(target).status_code == 200
+    for n in range(3):
+        add_evidence(
+            world["enrolment"],
+            world["learner"],
+            criteria_list=criteria(catalogue.unit_b)[1:],
+            title=f"Witness statement {n}",
+        )
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(target)
+    # E001 and E002 before, and the three statements.
+    assert [item.evidence.reference for item in response.context["evidence"]] == [
+        "E001",
+        "E002",
+        "E003",
+        "E004",
+        "E005",
+    ]
