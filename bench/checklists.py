@@ -148,6 +148,7 @@ def _assess(enrolment, people, units) -> None:
 
     from moderation import services as moderation_services
     from moderation.enums import ModeratorKind, SampleOutcome
+    from moderation.vacs import VACS_ALL_YES
     from portfolios.enums import DecisionOutcome
 
     password = "bench-password"
@@ -200,6 +201,7 @@ def _assess(enrolment, people, units) -> None:
                         kind=kind,
                         by=moderator,
                         outcome=SampleOutcome.AGREED,
+                        vacs=VACS_ALL_YES if kind == ModeratorKind.INTERNAL else None,
                         comments="Assessment decisions are valid and consistent.",
                         password=password,
                     )
