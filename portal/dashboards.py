@@ -41,7 +41,8 @@ def _centre_admin(request, membership):
     return "accounts/dashboard_admin.html", {
         "role_counts": [(role.label, count) for role, count in counts.items()],
         **portfolio_selectors.centre_overview(membership.centre),
-        "report": centre_selectors.centre_report(membership.centre),
+        # The learners behind schedule are listed a page at a time (?page=).
+        "report": centre_selectors.centre_report(membership.centre, page=request.GET.get("page")),
     }
 
 
