@@ -51,6 +51,7 @@ class BuiltCentre:
     tutors: list[User]
     learners: list[User]
     enrolments: list[Enrolment]
+    admins: list[User]
 
 
 def _people(centre, names, role, password_hash, entries, by=None):
@@ -106,6 +107,7 @@ def build_centre(
     prefix: str | None = None,
     password: str | None = None,
     audit: bool = True,
+    admins: int = 1,
 ) -> BuiltCentre:
     """A centre with `size` learners. `password`: everyone's (hashed once); else none works.
     `audit=False` leaves out the entries of people, enrolments, evidence and decisions (most
@@ -116,7 +118,14 @@ def build_centre(
     password_hash = make_password(password)
     centre = Centre.objects.create(name=f"Bench centre {prefix}", centre_number=f"BENCH-{prefix}")
     people = []  # their audit entries
-    admin = _people(centre, [f"admin-{prefix}"], Role.CENTRE_ADMIN, password_hash, people)[0]
+    admin_users = _people(
+        centre,
+        [f"admin-{prefix}"] + [f"admin-{prefix}-{n}" for n in range(1, admins)],
+        Role.CENTRE_ADMIN,
+        password_hash,
+        people,
+    )
+    admin = admin_users[0]
     tutor_users = _people(
         centre,
         [f"tutor-{prefix}-{n:02d}" for n in range(tutors)],
@@ -252,7 +261,7 @@ def build_centre(
     )
     entries = _entries(centre, admin, enrolments, units, evidence, decisions, rests_on, mapped)
     audit_records((people + entries if audit else []) + _plan_entries(admin, plans))
-    return BuiltCentre(centre, admin, tutor_users, learners, enrolments)
+    return BuiltCentre(centre, admin, tutor_users, learners, enrolments, admin_users)
 
 
 def _entries(centre, admin, enrolments, units, evidence, decisions, rests_on, mapped):
