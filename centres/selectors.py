@@ -283,6 +283,12 @@ def progress_summary(centre, *, today) -> ProgressSummary:
     return summary
 
 
+def plan_coverage(centre, *, today=None) -> dict[int, Coverage]:
+    """{sampling plan id: its coverage} of the centre's plans, from its summary."""
+    today = today or timezone.localdate()
+    return dict(progress_summary(centre, today=today).coverage)
+
+
 def _waiting_at(centre, now) -> tuple[int, int | None, list[int]]:
     """Evidence waiting for assessment at the centre: how many, the oldest wait in days, and
     how many waited for each of WAITING_BUCKETS' days (one query)."""

@@ -21,8 +21,11 @@ def _tutor(request, membership):
 
 
 def _internal_moderator(request, membership):
+    # The plans' coverage comes from the centre's summary, kept until its next change.
     return "accounts/dashboard_iqa.html", moderation_dashboards.iqa_overview(
-        request.user, membership.centre
+        request.user,
+        membership.centre,
+        coverage=centre_selectors.plan_coverage(membership.centre),
     )
 
 

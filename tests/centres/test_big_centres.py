@@ -239,3 +239,44 @@ def test_rows_are_the_same_read_a_chunk_at_a_time(five, centre, django_assert_ma
     # One query reads the learners; each chunk costs the same fixed number.
     per_chunk = len(one_chunk.captured_queries) - 1
     assert len(five_chunks.captured_queries) == 1 + 5 * per_chunk
+
+
+# ---------------------------------------------------------------- the moderator's dashboard
+
+
+def test_moderator_dashboard_reads_coverage_from_the_centre_summary(
+    client,
+    hand_built,  # noqa: F811 (the fixture)
+    catalogue,  # noqa: F811
+    centre,
+    tutor,
+    internal_moderator,
+    django_assert_max_num_queries,
+):
+    from accounts.models import Membership
+    from moderation.models import SamplingPlan
+    from moderation.plans import plan_grids
+
+    plan = SamplingPlan.objects.create(
+        centre=centre,
+        qualification=catalogue.qualification,
+        tutor=tutor,
+        learner_rate=34,
+        created_by=internal_moderator,
+    )
+    client.force_login(internal_moderator)
+    membership = Membership.objects.get(user=internal_moderator, centre=centre)
+    url = reverse("role_dashboard", args=[membership.pk])
+    with django_assert_max_num_queries(60) as first:
+        response = client.get(url)
+    first_count = len(first.captured_queries)
+    [grid] = response.context["grids"]
+    [built] = plan_grids([plan])
+    assert grid.plan == plan
+    assert grid.coverage == built.coverage
+    assert (grid.coverage.learners_total, grid.coverage.learners_target) == (3, 2)
+    assert f'data-testid="plan-{plan.pk}"' in response.text
+    # The next view takes the coverage from the cache: no grid is built again.
+    with django_assert_max_num_queries(60) as second:
+        assert client.get(url).context["grids"][0].coverage == built.coverage
+    assert len(second.captured_queries) < first_count
