@@ -51,10 +51,20 @@ def tutor_queue(user, centre):
     )
 
 
-def tutor_queue_at(user, centres) -> list:
-    """The tutor's queue across every centre they tutor at, oldest first."""
-    items = [item for centre in centres for item in tutor_queue(user, centre)]
-    return sorted(items, key=lambda e: (e.submitted_at, e.pk))
+def tutor_queue_for(user, centres):
+    """The tutor's queue across every centre they tutor at, oldest first, as one queryset
+    (for paging)."""
+    return (
+        Evidence.objects.awaiting_assessment()
+        .filter(
+            enrolment__centre__in=list(centres),
+            enrolment__tutor=user,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+        )
+        .select_related("enrolment__learner", "method")
+        .annotate(criterion_count=Count("links", distinct=True))
+        .order_by("submitted_at", "pk")
+    )
 
 
 def unit_progress(enrolment_ids) -> dict[tuple[int, int], dict]:

@@ -280,3 +280,37 @@ def test_moderator_dashboard_reads_coverage_from_the_centre_summary(
     with django_assert_max_num_queries(60) as second:
         assert client.get(url).context["grids"][0].coverage == built.coverage
     assert len(second.captured_queries) < first_count
+
+
+# ---------------------------------------------------------------- the tutor's queue
+
+
+def test_tutor_queue_is_paged_oldest_first(
+    client,
+    hand_built,  # noqa: F811 (the fixture)
+    centre,
+    tutor,
+    monkeypatch,
+    django_assert_max_num_queries,
+):
+    from moderation import views as moderation_views
+
+    monkeypatch.setattr(moderation_views, "QUEUE_PER_PAGE", 1)
+    erin = hand_built["erin"]
+    # Erin's item (from the fixture) waits, and a second one, newer.
+    later = add_evidence(erin, erin.learner, criteria_list=criteria(erin.units.first())[:1])
+    client.force_login(tutor)
+    url = reverse("moderation:tutor_queue")
+    with django_assert_max_num_queries(40) as first_page:
+        first = client.get(url)
+    on_first_page = len(first_page.captured_queries)  # read now: each request empties the log
+    second = client.get(url, {"page": 2})
+    assert [e.reference for e in first.context["items"]] == ["E001"]
+    assert [e.pk for e in second.context["items"]] == [later.pk]
+    assert 'data-testid="queue-count">2 items, oldest first<' in second.text
+    assert "Page 2 of 2 · 2 in all" in second.text
+    # More items waiting cost no more queries.
+    for _ in range(3):
+        add_evidence(erin, erin.learner, criteria_list=criteria(erin.units.first())[:1])
+    with django_assert_max_num_queries(on_first_page):
+        client.get(url, {"page": 3})
