@@ -1,10 +1,9 @@
-"""The numbers behind a centre's dashboard, its tutors' risk lists and its progress exports.
+"""The numbers behind a centre's dashboard and its tutors' risk lists, and its people.
 
 Every function reads a whole centre in a fixed number of queries, however many learners it has.
 """
 
 import datetime
-import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -41,7 +40,6 @@ from centres.reporting import (
     behind_by_sql,
     bucket_sql,
     elapsed_percent_sql,
-    percent,
     percent_sql,
     rag_sql,
     schedule,
@@ -49,20 +47,17 @@ from centres.reporting import (
 from moderation import dashboards as moderation_dashboards
 from moderation import plans as moderation_plans
 from moderation import record as moderation_record
-from moderation.enums import ModeratorKind, SampleOutcome
-from moderation.models import SampleDecision, SamplingPlan
+from moderation.models import SamplingPlan
 from moderation.sampling import Coverage, Grid
-from portfolios import record as portfolio_record
 from portfolios.enums import EnrolmentStatus
 from portfolios.models import (
     CriterionDecision,
     Enrolment,
     EnrolmentUnit,
     Evidence,
-    UnitSignOff,
 )
 from qualifications import permissions as catalogue
-from qualifications.models import AssessmentCriterion, Qualification, Unit
+from qualifications.models import AssessmentCriterion, Qualification
 
 # A learner with no evidence or decision for this long is "inactive" on the tutor's list.
 INACTIVE_DAYS = 21
@@ -90,7 +85,7 @@ class LearnerProgress:
         return max(0, (now - since).days)
 
 
-def _last_activity(enrolment_ids) -> dict[int, datetime.datetime]:
+def last_activity_of(enrolment_ids) -> dict[int, datetime.datetime]:
     """The latest evidence change or tutor decision per enrolment (two queries)."""
     latest = dict(
         Evidence.objects.filter(enrolment_id__in=enrolment_ids)
@@ -123,7 +118,7 @@ def learner_progress(enrolments, *, today=None) -> list[LearnerProgress]:
     enrolments = list(enrolments)
     ids = [e.pk for e in enrolments]
     units = moderation_dashboards.unit_progress(ids)
-    activity = _last_activity(ids)
+    activity = last_activity_of(ids)
     waiting = _waiting(ids)
     per_enrolment = defaultdict(lambda: {"met": 0, "total": 0, "signed": 0, "units": 0})
     for (enrolment_id, _unit_id), p in units.items():
@@ -352,7 +347,7 @@ def _behind_page(summary: ProgressSummary, page_number, today) -> Page:
     page = Paginator(summary.behind, BEHIND_PER_PAGE).get_page(page_number)
     ids = [pk for pk, _, _ in page.object_list]
     enrolments = Enrolment.objects.select_related("learner", "tutor", "qualification").in_bulk(ids)
-    activity = _last_activity(ids)
+    activity = last_activity_of(ids)
     page.object_list = [
         LearnerProgress(
             enrolment=enrolments[pk],
@@ -422,132 +417,6 @@ def tutor_risk_list(tutor, centre, *, today=None) -> list[tuple[LearnerProgress,
         rows.append((score, str(p.enrolment.learner), p, reasons))
     rows.sort(key=lambda row: (-row[0], row[1]))
     return [(p, reasons) for _, _, p, reasons in rows]
-
-
-# ---------------------------------------------------------------- progress export
-
-EXPORT_HEADERS = [
-    "learner",
-    "email",
-    "registration_number",
-    "qualification",
-    "unit",
-    "unit_title",
-    "criteria_met",
-    "criteria_total",
-    "percent",
-    "last_activity",
-    "tutor",
-    "sign_off",
-    "internal_moderation",
-    "external_moderation",
-    # The specification versions the learner is on (a unit is versioned apart from its
-    # qualification) and the grades; last, so the older columns keep their places.
-    "qualification_version",
-    "unit_version",
-    "unit_grade",
-    "qualification_grade",
-    "qualification_points",
-]
-
-
-def _moderation_states(enrolment_ids) -> dict[tuple[int, int, str], str]:
-    states = {}
-    for enrolment_id, unit_id, kind, outcome in (
-        SampleDecision.objects.latest()
-        .filter(sample__enrolment_id__in=enrolment_ids)
-        .values_list("sample__enrolment_id", "sample__unit_id", "sample__kind", "outcome")
-    ):
-        states[(enrolment_id, unit_id, kind)] = (
-            "referred back" if outcome == SampleOutcome.REFERRED else "agreed"
-        )
-    return states
-
-
-def _sign_off_dates(enrolment_ids) -> dict[tuple[int, int], datetime.datetime]:
-    return {
-        (e, u): at
-        for e, u, at in UnitSignOff.objects.latest()
-        .filter(enrolment_id__in=enrolment_ids)
-        .values_list("enrolment_id", "unit_id", "signed_at")
-    }
-
-
-EXPORT_CHUNK = 500
-
-
-def progress_rows(centre) -> list[list]:
-    """Every row of the progress export, as a list (`iter_progress_rows`)."""
-    return list(iter_progress_rows(centre))
-
-
-def iter_progress_rows(centre, *, chunk_size: int = EXPORT_CHUNK):
-    """One row per learner and unit, for the centre's progress export, with the
-    specification versions the learner is on and their grades
-    (`portfolios.record.achievements_for`). The learners are read `chunk_size` at a time
-    (a fixed number of queries per chunk), so memory stays the same at any size."""
-    enrolments = (
-        Enrolment.objects.filter(centre=centre)
-        .select_related("learner", "tutor", "qualification")
-        .order_by("learner__last_name", "learner__first_name", "pk")
-        .iterator(chunk_size=chunk_size)
-    )
-    while chunk := list(itertools.islice(enrolments, chunk_size)):
-        yield from _progress_rows_of(chunk)
-
-
-def _progress_rows_of(enrolments) -> list[list]:
-    ids = [e.pk for e in enrolments]
-    units = moderation_dashboards.unit_progress(ids)
-    unit_rows = {u.pk: u for u in Unit.objects.filter(pk__in={u for _, u in units})}
-    units_of = defaultdict(list)
-    for (enrolment_id, unit_id), p in units.items():
-        units_of[enrolment_id].append((unit_id, p))
-    activity = _last_activity(ids)
-    signed = _sign_off_dates(ids)
-    moderated = _moderation_states(ids)
-    achievements = portfolio_record.achievements_for(enrolments)
-    rows = []
-    for e in enrolments:
-        last = activity.get(e.pk)
-        achievement = achievements[e.pk]
-        qualification_grade = achievement.qualification
-        for unit_id, p in sorted(
-            units_of[e.pk], key=lambda item: unit_rows[item[0]].code or unit_rows[item[0]].title
-        ):
-            enrolment_id = e.pk
-            unit = unit_rows[unit_id]
-            if p["signed"]:
-                sign_off = f"signed {timezone.localtime(signed[(enrolment_id, unit_id)]):%Y-%m-%d}"
-            elif (enrolment_id, unit_id) in signed:
-                sign_off = "referred back"
-            else:
-                sign_off = "not signed"
-            unit_grade = achievement.units.get(unit_id)
-            rows.append(
-                [
-                    str(e.learner),
-                    e.learner.email,
-                    e.registration_number,
-                    e.qualification.number if e.qualification else "",
-                    unit.code,
-                    unit.title,
-                    p["met"],
-                    p["total"],
-                    percent(p["met"], p["total"]),
-                    timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "",
-                    str(e.tutor),
-                    sign_off,
-                    moderated.get((enrolment_id, unit_id, ModeratorKind.INTERNAL), "not sampled"),
-                    moderated.get((enrolment_id, unit_id, ModeratorKind.EXTERNAL), "not sampled"),
-                    e.qualification.version if e.qualification else "",
-                    unit.version,
-                    unit_grade.grade_text if unit_grade else "",
-                    qualification_grade.grade_label if qualification_grade else "",
-                    qualification_grade.points if qualification_grade else "",
-                ]
-            )
-    return rows
 
 
 # ---------------------------------------------------------------- the centre's people

@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import Centre
 from audit.chain import chain_head
 from centres import selectors
+from centres.exports import EXPORT_HEADERS, iter_progress_rows
 from centres.reporting import (
     PROGRESS_BUCKETS,
     RAG_ORDER,
@@ -27,7 +28,7 @@ from centres.reporting import (
     rag_sql,
     schedule,
 )
-from centres.selectors import EXPORT_HEADERS, centre_report, iter_progress_rows
+from centres.selectors import centre_report
 from tests.centres.test_dashboard import (  # noqa: F401 (hand_built is a fixture used by name)
     TODAY,
     _learner,

@@ -11,7 +11,8 @@ from django.urls import reverse
 from accounts.enums import Role
 from accounts.models import Membership
 from audit.chain import chain_head
-from centres.selectors import centre_report, progress_rows, tutor_risk_list, with_progress
+from centres.exports import progress_rows
+from centres.selectors import centre_report, tutor_risk_list, with_progress
 from portfolios.models import Enrolment
 from tests.factories import MembershipFactory, UserFactory
 from tests.moderation.conftest import (  # noqa: F401 (catalogue is a fixture used by name)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.enums import Role
-from centres.selectors import EXPORT_HEADERS, progress_rows
+from centres.exports import EXPORT_HEADERS, progress_rows
 from qualifications.versions import copy_unit
 from tests.factories import MembershipFactory, UserFactory
 from tests.graded import (
