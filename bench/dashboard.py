@@ -1,16 +1,20 @@
-"""Benchmark: the centre admin's dashboard for centres of 30 and 300 learners.
+"""Benchmark: the centre admin's dashboard for centres of 30, 300 and 3,000 learners.
 
 Run from the project root:  .venv/bin/python bench/dashboard.py  [--runs 7]
 
-It builds two centres in its own temporary SQLite database: every learner enrolled on the
-BIIAB Level 2 Diploma in Customer Service (its five mandatory units, 78 criteria), with four
-evidence items each (two of them waiting for assessment), half of the criteria met for every
-other learner, start dates spread over the last year, and a sampling plan per tutor. It then
-times the dashboard page (server time, median of --runs requests, through Django's test client)
-and counts its queries.
+It builds three centres in its own temporary SQLite database with bulk inserts
+(`bench/bulk_centre.py`): every learner enrolled on the BIIAB Level 2 Diploma in Customer
+Service (its five mandatory units, 78 criteria), with four evidence items each (two of them
+waiting for assessment), half of the criteria met for every other learner, start dates spread
+over the last year, and a sampling plan per tutor. It then times the dashboard page (server
+time through Django's test client: the first view, which counts the centre, and the median of
+--runs views after it, served from the centre's cached summary) and counts its queries; and it
+streams the CSV progress export of the 3,000 learners, reading it to the end, and reports the
+peak of memory allocated meanwhile (tracemalloc).
 
 The last line is machine-readable:
-dashboard: queries_30=N queries_300=N ms_30=N ms_300=N
+dashboard: queries_30=N queries_300=N queries_3000=N ms_30=N ms_300=N ms_3000=N build_s=N
+export_3000_peak_mb=N
 """
 
 import argparse
