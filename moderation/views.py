@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,16 +49,24 @@ def _apply(request, form, change, *, done, then):
 # ---------------------------------------------------------------- tutors
 
 
+QUEUE_PER_PAGE = 25
+
+
 @login_required
 def tutor_queue(request):
     centres = centres_where(request.user, Role.TUTOR)
     if not centres:
         raise PermissionDenied("The assessment queue is for tutors.")
+    # A page at a time: a tutor of hundreds of learners can have hundreds of items waiting.
+    page = Paginator(
+        moderation_dashboards.tutor_queue_for(request.user, centres), QUEUE_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "moderation/queue.html",
         {
-            "items": moderation_dashboards.tutor_queue_at(request.user, centres),
+            "items": page,
+            "page": page,
             "ready": moderation_dashboards.tutor_ready_at(request.user, centres),
             "now": timezone.now(),
             "flag_counts": moves.open_flag_counts(request.user, centres),

@@ -561,7 +561,11 @@ def test_lists_cost_the_same_for_1_and_30_rows(
         assert client.get(target).status_code == 200
     more = _learners(catalogue, world["centre"], world["tutor"], world["admin"], 29)
     make_grant(world["centre"], world["admin"], world["eqa"], enrolments=more)
-    with django_assert_num_queries(len(small.captured_queries)):
+    # Viewed once more first, as before the small count: the IQA dashboard's coverage is
+    # counted again after the centre changed, then read from the cache.
+    small_count = len(small.captured_queries)
+    client.get(target)
+    with django_assert_num_queries(small_count):
         assert client.get(target).status_code == 200
 
 

@@ -211,7 +211,7 @@ def test_every_surface_reads_the_same_grades(enrolment, graded, tutor, internal_
     import io
     import zipfile
 
-    from centres.selectors import EXPORT_HEADERS, progress_rows
+    from centres.exports import EXPORT_HEADERS, progress_rows
     from checklists.bundle import build_bundle
     from checklists.data import filled_for_enrolment
     from checklists.enums import Layout
