@@ -2,11 +2,11 @@
 
 Each unit is laid out as a document of its own, so its pages count from one ("Page 1 of 2"
 within the unit, as centres photocopy one unit at a time) and each unit's PDF can be cached and
-served alone. The units missing from the cache are rendered in worker processes, one per
-core: each worker parses the stylesheet once and shares one font configuration across the units
-it lays out, so 39 units do not pay 39 times for starting up, and takes the next unit as soon as
-it is free, so the cores finish together. The unit PDFs are then merged with
-pypdf, which stamps the document's own page numbers in the bottom margin.
+served alone. The units missing from the cache are rendered by this process and forked
+workers, one process per core: each parses the stylesheet once and shares one font
+configuration across the units it lays out, so 39 units do not pay 39 times for starting up,
+and takes the next unit as soon as it is free, so the cores finish together. The unit PDFs
+are then merged with pypdf, which stamps the document's own page numbers in the bottom margin.
 
 Single-unit PDFs are tagged (PDF/UA structure: headings, tables with header cells), so a screen
 reader reads a table as a table. pypdf does not merge structure trees, so a merged print of
@@ -138,14 +138,16 @@ def _worker(jobs: list[tuple[ChecklistDocument, int]], options: dict, todo: int,
 def _render_forked(
     jobs: list[tuple[ChecklistDocument, int]], options: dict, order: list[int], workers: int
 ) -> list[bytes]:
-    """The jobs laid out by `workers` forked processes, each taking the next job number in
-    `order` from one pipe as soon as it is free.
+    """The jobs laid out by this process and `workers - 1` forked ones, each taking the next
+    job number in `order` from one pipe as soon as it is free.
 
-    Plain os.fork and pipes rather than a ProcessPoolExecutor: its workers spent three times
-    the system CPU time of these (about 0.7 s more for a diploma, a seventh of the whole print,
-    with 150,000 page faults instead of 60,000; measured in bench/checklists.py), for the same
-    user time. The workers inherit the loaded WeasyPrint, templates and documents (nothing is
-    pickled on the way in) and never touch the database.
+    Plain os.fork and pipes rather than a ProcessPoolExecutor, whose workers spent 0.35 to
+    0.4 s more system time on a diploma (152,000 page faults against 99,000, for the same user
+    time; see checklists/README.md). This process takes its share too, which saved another
+    20,000 faults (0.1 s): its memory is its own already, where a forked worker pays a page
+    fault for each page it first writes to. The
+    workers inherit the loaded WeasyPrint, templates and documents (nothing is pickled on the
+    way in) and never touch the database.
     """
     # Loaded here, before the fork, so that no worker imports it again.
     import weasyprint  # noqa: F401
@@ -154,8 +156,9 @@ def _render_forked(
     os.write(todo_write, b"".join(_JOB.pack(i) for i in order))  # 4 bytes a job: never blocks
     os.close(todo_write)  # the workers read to the end, then stop
     children: dict[int, int] = {}  # read end of its result pipe -> process id
+    pdfs: dict[int, bytes] = {}
     try:
-        for _ in range(workers):
+        for _ in range(workers - 1):
             out_read, out_write = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover (the child's coverage is not collected)
@@ -165,9 +168,29 @@ def _render_forked(
                 _worker(jobs, options, todo_read, out_write)
             os.close(out_write)
             children[out_read] = pid
+        with _cyclic_gc_paused():
+            renderer = _Renderer(options)
+            while number := os.read(todo_read, _JOB.size):
+                (number,) = _JOB.unpack(number)
+                pdfs[number] = renderer.pdf(checklist_html(*jobs[number]))
     finally:
         os.close(todo_read)
-    # Read both result pipes as they fill, so that neither worker waits on a full pipe.
+        # Whatever happened here, the workers are read to the end and waited for.
+        results = _collect(children)
+    errors = []
+    for result in results:
+        if isinstance(result, Exception):
+            errors.append(result)
+        else:
+            pdfs.update(result)
+    if errors:
+        raise errors[0]
+    return [pdfs[i] for i in range(len(jobs))]
+
+
+def _collect(children: dict[int, int]) -> list[object]:
+    """Each worker's result (its PDFs, or the error it met), read from its pipe as it comes,
+    so that no worker waits on a full pipe, and the worker waited for."""
     received = {fd: bytearray() for fd in children}
     with selectors.DefaultSelector() as selector:
         for fd in children:
@@ -180,21 +203,14 @@ def _render_forked(
                 else:
                     selector.unregister(key.fd)
                     os.close(key.fd)
-    pdfs: dict[int, bytes] = {}
-    errors = []
+    results = []
     for fd, pid in children.items():
         _, status = os.waitpid(pid, 0)
         try:
-            result = pickle.loads(received[fd])  # noqa: S301 (our own worker's, by a private pipe)
+            results.append(pickle.loads(received[fd]))  # noqa: S301 (our own worker's, by a private pipe)
         except Exception:  # noqa: BLE001 (killed before it wrote: the status says why)
-            result = RuntimeError(f"a worker ended with status {status} and no result")
-        if isinstance(result, Exception):
-            errors.append(result)
-        else:
-            pdfs.update(result)
-    if errors:
-        raise errors[0]
-    return [pdfs[i] for i in range(len(jobs))]
+            results.append(RuntimeError(f"a worker ended with status {status} and no result"))
+    return results
 
 
 def render_units(
@@ -207,10 +223,11 @@ def render_units(
     """The PDF of each (document, unit index), in the order asked: tagged, or untagged to be
     merged, or in a PDF `variant` such as PDF/A.
 
-    Large jobs are rendered in forked worker processes, one per core: each sets WeasyPrint up
-    once (stylesheet, fonts), then takes the next unit as soon as it is free, the largest
-    units first, so the cores finish together however unevenly the units' text runs (halves
-    fixed in advance by criteria counts left one core idle for up to a tenth of the time). A
+    Large jobs are rendered by this process and forked workers, one process per core: each
+    sets WeasyPrint up once (stylesheet, fonts), then takes the next unit as soon as it is
+    free, the largest units first, so the cores finish together however unevenly the units'
+    text runs (halves fixed in advance by criteria counts left one core idle for up to a tenth
+    of the time). A
     `url_fetcher` (tests watch what WeasyPrint asks for) keeps the work in this process, where
     the fetcher can record it.
     """
