@@ -18,6 +18,19 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """A cache of each test's own: the site's default is a file cache under var/, which every
+    test process would share, and what one test cached (a centre's dashboard summary, a rate
+    limit's count) would be read by another whose rows happen to carry the same ids."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -5,6 +5,7 @@ import io
 import os
 import re
 import zoneinfo
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -292,18 +293,34 @@ def _units_document(count: int) -> ChecklistDocument:
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing is forked")
+def _children() -> set[int]:
+    """This process's child processes, running or exited and not yet waited for (zombies).
+    Other tools may have children of their own here (a test runner's, a browser's), so the
+    tests compare the set before and after rather than expect none."""
+    mine = str(os.getpid())
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[1] == mine:  # fields: state, ppid, ...
+            found.add(int(stat.parent.name))
+    return found
+
+
 def test_forked_workers_return_each_units_pdf_in_order_and_leave_no_process():
     document = _units_document(7)
     assert sum(unit.criteria_count for unit in document.units) >= PARALLEL_MIN_CRITERIA
 
+    before = _children()
     pdfs = render_units([(document, i) for i in range(7)], tagged=False)
 
     for number, pdf in enumerate(pdfs):
         text = squash(pdf_text(pdf))
         assert f"U/000/{number:04d}" in text
         assert all(f"U/000/{other:04d}" not in text for other in range(7) if other != number)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # every worker was waited for: no zombie is left
+    assert _children() == before  # every worker was waited for: no zombie, none left running
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing is forked")
@@ -311,8 +328,8 @@ def test_a_worker_that_fails_raises_in_the_caller_with_its_traceback():
     document = _units_document(7)
     document.layout = "no-such-layout"  # the worker finds no template for it
 
+    before = _children()
     # Met here (this process takes units too) or in the forked worker, whose traceback is raised.
     with pytest.raises((KeyError, RuntimeError), match="no-such-layout"):
         render_units([(document, i) for i in range(7)], tagged=False)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    assert _children() == before

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from moderation import services as moderation_services
+from moderation.vacs import VacsChecklist
 from portfolios import services
 from portfolios.enums import DecisionOutcome
 from portfolios.models import CriterionDecision, Evidence
@@ -126,6 +127,13 @@ def test_referred_criterion_needs_action_for_the_learner(
         required_actions="A second example for 1.1.",
         reopen_criteria=[criteria[0]],
         password=password,
+        vacs=VacsChecklist(
+            valid=True,
+            authentic=True,
+            current=True,
+            sufficient=False,
+            notes={"sufficient": "One example where the criterion asks for two."},
+        ),
     )
     client.force_login(learner)
     html = client.get(reverse("evidence_detail", args=[item.pk])).text
