@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An evidence upload declaring more than the limit is refused before its body is read
+    # (before CsrfViewMiddleware reads the form).
+    "portfolios.middleware.UploadSizeLimitMiddleware",
     # request.user.is_verified(): has this session passed the second factor?
     "django_otp.middleware.OTPMiddleware",
     # Signed-in pages, PDFs and exports are never stored by a browser or proxy.

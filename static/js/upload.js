@@ -104,7 +104,7 @@
           window.location.assign(JSON.parse(xhr.responseText).redirect);
           return;
         }
-        if (xhr.status === 400 && type.startsWith("text/html")) {
+        if ((xhr.status === 400 || xhr.status === 413) && type.startsWith("text/html")) {
           // The server's own page with its error messages: swap the form in place.
           const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
           const fresh = page.querySelector("[data-upload-card]");
