@@ -185,6 +185,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 EVIDENCE_MAX_FILE_MB = env.int("EVIDENCE_MAX_FILE_MB", default=500)
 EVIDENCE_MAX_FILES_PER_POST = env.int("EVIDENCE_MAX_FILES_PER_POST", default=20)
+# Resumable uploads (portfolios/resumable.py) wait here, never under MEDIA_ROOT; by default in
+# FILE_UPLOAD_TEMP_DIR. Those idle this many hours are deleted by `manage.py
+# purge_resumable_uploads`, which the task worker runs daily (portfolios/tasks.py).
+RESUMABLE_UPLOAD_DIR = env.str("RESUMABLE_UPLOAD_DIR", default=None)
+RESUMABLE_UPLOAD_HOURS = env.int("RESUMABLE_UPLOAD_HOURS", default=24)
 # Django's own limits on one request; going over them answers templates/400.html, which names
 # the limit. The file limit sits well above EVIDENCE_MAX_FILES_PER_POST, whose form error is
 # the friendlier one.
