@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveRoleMiddleware",
     # A person with a second factor finishes signing in with it; staff a centre requires it of
@@ -316,6 +317,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# Permissions-Policy: the camera and microphone (capturing evidence on the evidence form) for
+# this origin only, never for a framed page of another; the rest of the powerful features off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": ["self"],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
