@@ -88,7 +88,8 @@
     const supported = navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder;
     if (!supported) return; // the fallback input (capture attribute) stays
     box.classList.remove("d-none");
-    if (fallback) fallback.classList.add("d-none");
+    // Recording here instead: the camera input goes (one file input on the page, not two).
+    if (fallback) fallback.remove();
     const preview = box.querySelector("[data-capture-preview]");
     const controls = box.querySelector("[data-capture-controls]");
     const stopButton = box.querySelector("[data-capture-stop]");
@@ -236,7 +237,7 @@
     };
     if (window.DataTransfer) {
       setUpCapture(form, addFiles);
-      const fallback = form.querySelector("[data-capture-fallback] input[type=file]");
+      const fallback = form.querySelector("[data-capture-fallback] input[type=file]"); // if kept
       if (fallback) {
         fallback.addEventListener("change", () => {
           addFiles([...fallback.files]);
