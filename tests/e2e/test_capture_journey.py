@@ -62,24 +62,45 @@ def _sign_in_and_open_form(page, base, enrolment, password):
     page.get_by_label("Evidence method").select_option(label="Reflective account")
 
 
-def test_learner_records_a_video_and_it_becomes_evidence(
-    media_page, password, diploma_enrolment, live_server
+@pytest.mark.parametrize(
+    ("button", "finish", "prefix", "extension", "content_type"),
+    [
+        ("Record video", "Stop and add", "video-", ".webm", "video/webm"),
+        ("Record audio", "Stop and add", "audio-", ".webm", "video/webm"),
+        ("Take a photo", "Take the photo", "photo-", ".jpg", "image/jpeg"),
+    ],
+)
+def test_learner_captures_and_it_becomes_evidence(
+    media_page,
+    password,
+    diploma_enrolment,
+    live_server,
+    button,
+    finish,
+    prefix,
+    extension,
+    content_type,
 ):
     page = media_page
     _sign_in_and_open_form(page, live_server.url, diploma_enrolment, password)
     # Recording is available, so the camera input of the fallback is gone.
     expect(page.locator("[data-capture-fallback]")).to_have_count(0)
-    page.get_by_role("button", name="Record video").click()
-    expect(page.locator("[data-capture-status]")).to_have_text("Recording…")
-    page.wait_for_timeout(1500)
-    page.get_by_role("button", name="Stop and add").click()
+    page.get_by_role("button", name=button).click()
+    stop = page.get_by_role("button", name=finish)
+    expect(stop).to_be_visible()
+    if button != "Take a photo":
+        expect(page.locator("[data-capture-status]")).to_have_text("Recording…")
+        page.wait_for_timeout(1500)
+    else:
+        page.wait_for_function("document.querySelector('[data-capture-preview]').videoWidth > 0")
+    stop.click()
     expect(page.locator("[data-file-list] li")).to_have_count(1)
-    expect(page.locator("[data-file-list] li")).to_contain_text(".webm")
+    expect(page.locator("[data-file-list] li")).to_contain_text(extension)
     page.get_by_role("button", name="Save and choose criteria").click()
     expect(page.get_by_role("heading", name="Which criteria does E001 cover?")).to_be_visible()
     stored = Evidence.objects.get().files.get()
-    assert stored.name.startswith("video-") and stored.name.endswith(".webm")
-    assert stored.content_type == "video/webm"
+    assert stored.name.startswith(prefix) and stored.name.endswith(extension)
+    assert stored.content_type == content_type
     assert stored.size > 1000
 
 
