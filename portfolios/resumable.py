@@ -7,6 +7,10 @@ upload is for; the maintained tus servers for Python (tuspyserver) are for FastA
 tus we need is small: create an upload of a declared length, report how much arrived, append
 at that offset.
 
+Behind a proxy that buffers request bodies (deploy/nginx/portal.conf) the app never sees a
+piece cut off half way, only whole pieces; the browser's script sends 5 MB pieces, so a drop
+costs at most one piece. Served directly, the bytes that arrived before the drop are kept.
+
 An upload is a folder named by an unguessable token under RESUMABLE_UPLOAD_DIR (by default
 `evidence-resumable` in FILE_UPLOAD_TEMP_DIR, never under MEDIA_ROOT, so never served):
 `info.json` says who it is for and how long it will be, `data` holds the bytes received so
