@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An evidence upload declaring more than the limit is refused before its body is read
+    # (before CsrfViewMiddleware reads the form).
+    "portfolios.middleware.UploadSizeLimitMiddleware",
     # request.user.is_verified(): has this session passed the second factor?
     "django_otp.middleware.OTPMiddleware",
     # Signed-in pages, PDFs and exports are never stored by a browser or proxy.
@@ -79,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveRoleMiddleware",
     # A person with a second factor finishes signing in with it; staff a centre requires it of
@@ -182,6 +186,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 EVIDENCE_MAX_FILE_MB = env.int("EVIDENCE_MAX_FILE_MB", default=500)
 EVIDENCE_MAX_FILES_PER_POST = env.int("EVIDENCE_MAX_FILES_PER_POST", default=20)
+# Resumable uploads (portfolios/resumable.py) wait here, never under MEDIA_ROOT; by default in
+# FILE_UPLOAD_TEMP_DIR. Those idle this many hours are deleted by `manage.py
+# purge_resumable_uploads`, which the task worker runs daily (portfolios/tasks.py).
+RESUMABLE_UPLOAD_DIR = env.str("RESUMABLE_UPLOAD_DIR", default=None)
+RESUMABLE_UPLOAD_HOURS = env.int("RESUMABLE_UPLOAD_HOURS", default=24)
 # Django's own limits on one request; going over them answers templates/400.html, which names
 # the limit. The file limit sits well above EVIDENCE_MAX_FILES_PER_POST, whose form error is
 # the friendlier one.
@@ -308,6 +317,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+
+# Permissions-Policy: the camera and microphone (capturing evidence on the evidence form) for
+# this origin only, never for a framed page of another; the rest of the powerful features off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": ["self"],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,6 +7,8 @@ from accounts.enums import Role
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
 from portfolios.models import EnrolmentUnit
 from portfolios.record import locked_unit_ids
+from portfolios.resumable import discard as discard_resumed
+from portfolios.resumable import finished_file
 from portfolios.selectors import evidence_methods_for, people_at
 from portfolios.services import enrolment_units_check
 from portfolios.uploads import clean_display_name
@@ -264,6 +266,14 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+class _TokensField(forms.MultipleChoiceField):
+    """Tokens of resumable uploads; each is looked up by the form, not against choices."""
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
 class EvidenceForm(_Form):
     title = forms.CharField(label="Brief title", max_length=200)
     method = forms.ModelChoiceField(queryset=None, label="Evidence method")
@@ -289,6 +299,9 @@ class EvidenceForm(_Form):
         ),
     )
     files = MultipleFileField(label="Files")
+    # Tokens of files sent ahead in resumable pieces (portfolios/resumable_views.py): the
+    # form carries the token, the file waits finished and checked on the server.
+    uploaded = _TokensField(widget=forms.MultipleHiddenInput, required=False)
     # "Add evidence" opened from a criterion (`?criterion=<id>`, repeated) starts the item
     # mapped to it; the learner sees it ticked on the next page.
     criteria = forms.ModelMultipleChoiceField(
@@ -299,6 +312,9 @@ class EvidenceForm(_Form):
     def __init__(self, *args, enrolment, user, evidence=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
+        self.user = user
+        self.resumed = []
+        self.resumed_gone = False
         self.evidence = evidence
         self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
             unit_id__in=EnrolmentUnit.objects.current()
@@ -380,6 +396,32 @@ class EvidenceForm(_Form):
             raise ValidationError("The date cannot be in the future.")
         return date
 
+    def clean_uploaded(self):
+        """Each token must name a finished upload of this person for this enrolment."""
+        self.resumed = []
+        for token in dict.fromkeys(self.cleaned_data.get("uploaded") or []):
+            resumed = finished_file(token, user_id=self.user.pk, enrolment_id=self.enrolment.pk)
+            if resumed is None:
+                # Said above the form: the hidden field has no place of its own to show it.
+                self.resumed_gone = True
+                self.add_error(
+                    None,
+                    ValidationError(
+                        "A file sent ahead is no longer waiting (unfinished uploads are cleared "
+                        "after a day). Choose it again.",
+                        code="upload_gone",
+                    ),
+                )
+                return []
+            self.resumed.append(resumed)
+        return [r.token for r in self.resumed]
+
+    def discard_resumed(self) -> None:
+        """After the evidence is saved: the files sent ahead are in storage now."""
+        for resumed in self.resumed:
+            resumed.close()
+        discard_resumed(r.token for r in self.resumed)
+
     def clean_files(self):
         files = self.cleaned_data.get("files") or []
         validate_upload_count(files)
@@ -401,9 +443,16 @@ class EvidenceForm(_Form):
                 "Check your connection and choose the files again.",
                 code="cut_off",
             )
-        if self.has_error("files"):
+        if self.has_error("files") or self.resumed_gone:
             # A refused file already says why; "add at least one file" would only mislead.
             return data
+        if self.resumed:
+            data["files"] = [*data.get("files", []), *self.resumed]
+            try:
+                validate_upload_count(data["files"])
+            except ValidationError as exc:
+                self.add_error("files", exc)
+                return data
         has_files = bool(data.get("files"))
         if self.evidence is not None:
             removing = {f.pk for f in data.get("remove_files") or []}

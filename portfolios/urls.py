@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolios import method_views, views
+from portfolios import method_views, resumable_views, views
 
 urlpatterns = [
     path("centres/<int:centre_pk>/", views.enrolment_list, name="enrolment_list"),
@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("<int:pk>/evidence/", views.evidence_list, name="evidence_list"),
     path("<int:pk>/evidence/add/", views.evidence_create, name="evidence_create"),
+    path("<int:pk>/uploads/", resumable_views.upload_create, name="resumable_upload_create"),
+    path("uploads/<str:token>/", resumable_views.upload_resume, name="resumable_upload"),
     path("<int:pk>/submit/", views.enrolment_submit, name="enrolment_submit"),
     path("evidence/<int:pk>/", views.evidence_detail, name="evidence_detail"),
     path("evidence/<int:pk>/edit/", views.evidence_update, name="evidence_update"),

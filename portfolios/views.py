@@ -294,7 +294,7 @@ def evidence_create(request, pk):
         lambda: services.evidence_create(
             enrolment=enrolment, by=request.user, supersedes=supersedes, **form.service_kwargs()
         ),
-        done=lambda evidence: _saved(evidence, form.cleaned_data["files"]),
+        done=lambda evidence: _saved_and_tidied(form, evidence),
         then=lambda evidence: reverse("evidence_map", args=[evidence.pk]),
     )
     return _evidence_form_response(
@@ -303,6 +303,11 @@ def evidence_create(request, pk):
         {"enrolment": enrolment, "supersedes": supersedes, "evidence": None, "form": form},
         response,
     )
+
+
+def _saved_and_tidied(form, evidence) -> str:
+    form.discard_resumed()
+    return _saved(evidence, form.cleaned_data["files"])
 
 
 @login_required
@@ -322,7 +327,7 @@ def evidence_update(request, pk):
         lambda: services.evidence_update(
             evidence=evidence, by=request.user, **form.update_kwargs()
         ),
-        done=lambda _: f"{evidence.reference} is saved.",
+        done=lambda _: form.discard_resumed() or f"{evidence.reference} is saved.",
         then=evidence.get_absolute_url(),
     )
     return _evidence_form_response(

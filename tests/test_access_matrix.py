@@ -437,6 +437,22 @@ MATRIX: dict[str, dict[str, Access]] = {
             writers=("owner", "tutor"),
         )
     },
+    # Resumable uploads (tus): a forged POST lacks Upload-Length and is refused; HEAD and
+    # PATCH, by owner and others, are tested in tests/portfolios/test_resumable.py.
+    "resumable_upload_create": {
+        "": Access(
+            kwargs=enrolment,
+            get=post_only(anonymous=LOGIN),
+            post=linked(("owner", "tutor"), outcome=REFUSED),
+        )
+    },
+    "resumable_upload": {
+        "": Access(
+            kwargs=lambda s: {"token": "no-such-upload"},
+            get=post_only(anonymous=LOGIN),
+            post=post_only(anonymous=LOGIN),
+        )
+    },
     "enrolment_submit": {
         "": Access(
             kwargs=enrolment,
