@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.e2e.axe import AxeWatch
+
 # Playwright runs an event loop in the test thread; Django's ORM calls from fixtures are still
 # synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -35,6 +37,26 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A common laptop screen; the phone journeys set 390 px themselves.
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture
+def page(page, live_server, monkeypatch):
+    """Every journey's page, checked with axe-core on every page visited (`tests/e2e/axe.py`);
+    the test fails at its end on any serious or critical violation."""
+    watch = AxeWatch(page, live_server.url)
+    watch.start(monkeypatch)
+    yield page
+    if not page.is_closed():
+        watch.check()
+    monkeypatch.undo()
+    if watch.violations:
+        pytest.fail(watch.report(), pytrace=False)
 
 
 @pytest.fixture
