@@ -5,7 +5,10 @@ import shutil
 
 import pytest
 
+from qualifications.models import AwardingBody, Qualification, QualificationUnit, UnitGroup
 from tests.e2e.axe import AxeWatch
+from tests.moderation.conftest import Catalogue
+from tests.portfolios.helpers import make_unit
 
 # Playwright runs an event loop in the test thread; Django's ORM calls from fixtures are still
 # synchronous and safe there.
@@ -68,3 +71,22 @@ def sign_in(page, live_server):
         page.get_by_role("button", name="Sign in").click()
 
     return _sign_in
+
+
+@pytest.fixture
+def catalogue(db):
+    """A two-unit qualification, as tests/moderation builds it."""
+    body = AwardingBody.objects.create(short_name="TAB", name="Test Awarding Body")
+    qualification = Qualification.objects.create(
+        number="600/0001/1", title="Level 2 Diploma in Testing", awarding_body=body, level=2
+    )
+    group = UnitGroup.objects.create(
+        qualification=qualification, name="Mandatory units", is_mandatory=True
+    )
+    unit_a = make_unit("A/100/0001", "Deliver customer service", outcomes=2, criteria=2)
+    unit_b = make_unit("A/100/0002", "Communicate with customers", outcomes=1, criteria=2)
+    for position, unit in enumerate([unit_a, unit_b]):
+        QualificationUnit.objects.create(
+            qualification=qualification, unit=unit, group=group, position=position
+        )
+    return Catalogue(qualification, unit_a, unit_b)
