@@ -30,3 +30,13 @@ function labelScrollingTables(root) {
 document.addEventListener("DOMContentLoaded", () => labelScrollingTables(document));
 document.addEventListener("htmx:afterSettle", (event) => labelScrollingTables(event.target));
 window.addEventListener("resize", () => labelScrollingTables(document));
+
+// A fragment asked for after the session ended (signed out in another tab) comes back as the
+// sign-in page: never put a whole page, form and all, into the navigation bar or a table cell.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const login = document.body.dataset.loginUrl;
+  const answered = event.detail.xhr && event.detail.xhr.responseURL;
+  if (login && answered && new URL(answered).pathname === login) {
+    event.detail.shouldSwap = false;
+  }
+});
