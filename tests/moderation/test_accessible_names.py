@@ -1,6 +1,6 @@
-"""What a screen reader announces on the assessment pages: every control has a label, no two
-links to different places share a name, the navigation says which page is open (WCAG 2.2 AA:
-1.3.1, 2.4.4, 4.1.2)."""
+"""What a screen reader announces on the assessment pages and the portfolio: every control has a
+label, no two links to different places share a name, the navigation says which page is open
+(WCAG 2.2 AA: 1.3.1, 2.4.4, 4.1.2)."""
 
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -122,6 +122,19 @@ def test_sampling_grid_names_each_cell_by_learner_and_unit(
         f"{base}/{unit_a}/": "View: Alice Alicefield, A/100/0001 (not in the sample)",
     }
     assert shared_names(parsed) == {}
+
+
+def test_portfolio_names_each_unit_action_by_its_unit(client, centre_admin, enrolment, evidence):
+    client.force_login(centre_admin)
+    response = client.get(reverse("portfolio", args=[enrolment.pk]))
+    parsed = parse(response)
+    withdraw = sorted(name for name, href in parsed.links if name.startswith("Withdraw"))
+    assert withdraw == ["Withdraw… A/100/0001", "Withdraw… A/100/0002"]
+    assert shared_names(parsed) == {}
+    # The print menus are buttons: each names its unit too.
+    html = response.content.decode()
+    assert html.count('Print this unit<span class="visually-hidden"> A/100/0001</span>') == 1
+    assert html.count('Print this unit<span class="visually-hidden"> A/100/0002</span>') == 1
 
 
 def test_navigation_marks_the_open_page_current(client, tutor, centre):
