@@ -36,6 +36,13 @@ RUN_OPTIONS = {
     "resultTypes": ["violations"],
 }
 FAILING_IMPACTS = {"serious", "critical"}
+# Resolves when the page's finite transitions and animations have ended (a second at most).
+SETTLED = """() => Promise.race([
+    Promise.all(document.getAnimations()
+        .filter(a => Number.isFinite(a.effect?.getComputedTiming().endTime))
+        .map(a => a.finished.catch(() => null))),
+    new Promise(resolve => setTimeout(resolve, 1000)),
+])"""
 
 
 @dataclass
@@ -88,6 +95,8 @@ class AxeWatch:
             return
         try:
             self.page.wait_for_load_state("load")
+            # A colour half-way through a hover's transition is no colour anyone reads.
+            self.page.evaluate(SETTLED)
             self.page.evaluate(AXE_SCRIPT)
             results = self.page.evaluate("options => axe.run(document, options)", RUN_OPTIONS)
         except PlaywrightError as error:
