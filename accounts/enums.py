@@ -21,3 +21,12 @@ class NotificationKind(models.TextChoices):
     REFERRED = "referred", "Referred back"
     AGREED = "agreed", "Sample agreed"
     GRANTED = "granted", "External moderation access"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+# How long a personal access token may last, in days (the form offers these only).
+TOKEN_LIFETIMES = (7, 30, 90, 365)

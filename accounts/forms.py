@@ -1,7 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from accounts.enums import Role
+from accounts.enums import TOKEN_LIFETIMES, Role, TokenScope
 
 
 class PersonForm(forms.Form):
@@ -85,3 +85,37 @@ class CentreTwoFactorForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         return {"required": self.cleaned_data["required"]}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, so you know which to revoke later."
+    )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        help_text="Read and write lets it add evidence and record decisions, as you could.",
+    )
+    days = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        choices=[(d, f"{d} days") for d in TOKEN_LIFETIMES],
+        initial=30,
+    )
+
+    def service_kwargs(self) -> dict:
+        return {
+            "name": self.cleaned_data["name"],
+            "scope": self.cleaned_data["scope"],
+            "days": self.cleaned_data["days"],
+        }
+
+
+class DigestForm(forms.Form):
+    daily = forms.TypedChoiceField(
+        label="E-mail me",
+        choices=[("0", "for each notification"), ("1", "once a day, a summary")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )

@@ -5,13 +5,18 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import NotificationKind, Role
+from accounts.enums import NotificationKind, Role, TokenScope
 
 
 class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from this row alone."""
 
     email = models.EmailField("e-mail address", blank=True)
+    daily_digest = models.BooleanField(
+        "one e-mail a day",
+        default=False,
+        help_text="Notifications by e-mail once a day, gathered, instead of one per event.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -110,14 +115,21 @@ class Notification(models.Model):
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     message = models.CharField(max_length=500)
     url = models.CharField(max_length=300, blank=True)
+    # What it is about ("evidence:14", "unit:3:27"): acting on that clears it.
+    subject = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When it went out by e-mail (at once, or in the person's daily digest); empty: not yet.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["subject", "read_at"]),
+        ]
 
     def __str__(self):
         return self.message
@@ -183,3 +195,44 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class PersonalAccessTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Not revoked and not expired: what the API accepts (its owner must still be active)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PersonalAccessToken(models.Model):
+    """A person's key to the API, acting as them and never more.
+
+    Only `prefix` (to find the row) and the SHA-256 of the secret are kept: the secret is 32
+    random bytes, so a plain hash cannot be reversed by guessing, and is shown once, when made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonalAccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        # The throttles key on this (hashed): the prefix names one token, never its secret.
+        return f"token {self.prefix}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE

@@ -313,3 +313,10 @@ def invitation_notice_send(*, invitation: Invitation, base_url: str) -> None:
         from_email=None,
         recipient_list=[invitation.person.email],
     )
+
+
+def digest_choose(*, person: User, daily: bool) -> None:
+    """A person's own choice of e-mail: one per notification, or a daily digest
+    (`notifications.send_digests`). Their preference, not the record: no audit entry."""
+    User.objects.filter(pk=person.pk).update(daily_digest=daily)
+    person.daily_digest = daily

@@ -9,11 +9,16 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import twofactor
+from accounts import tokens, twofactor
 from accounts.formflow import errors_to_form, form_status, posted
-from accounts.forms import TwoFactorEnrolForm, TwoFactorRemoveForm, TwoFactorSignInForm
+from accounts.forms import (
+    TokenForm,
+    TwoFactorEnrolForm,
+    TwoFactorRemoveForm,
+    TwoFactorSignInForm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -167,3 +172,40 @@ def two_factor_remove(request):
     return render(
         request, "accounts/two_factor_remove.html", {"form": form}, status=form_status(form)
     )
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@login_required
+def token_list(request):
+    """The person's API tokens, and a form to make one; a new token is shown once."""
+    form = TokenForm(request.POST or None)
+    if posted(request, form):
+        made = _change(
+            request,
+            form,
+            lambda **kw: tokens.token_create(
+                user=request.user, session_verified=request.user.is_verified(), **kw
+            ),
+        )
+        if made:
+            token, secret = made
+            return render(
+                request, "accounts/token_created.html", {"token": token, "secret": secret}
+            )
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": tokens.tokens_of(request.user)},
+        status=form_status(form),
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = tokens.get_token_for_user(request.user, pk)
+    tokens.token_revoke(token=token, by=request.user)
+    messages.success(request, f"The token {token.name!r} no longer works.")
+    return redirect("token_list")

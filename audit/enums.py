@@ -17,6 +17,9 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_REMOVED = "two_factor_removed", "Second factor removed"
     RECOVERY_CODES_REGENERATED = "recovery_codes_new", "New recovery codes made"
     CENTRE_TWO_FACTOR = "centre_two_factor", "Centre's second-factor rule changed"
+    # the API's personal access tokens
+    TOKEN_CREATED = "token_created", "API token made"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
     # the catalogue
     SPEC_IMPORTED = "spec_imported", "Specification imported"
     CATALOGUE_CHANGED = "catalogue_changed", "Catalogue changed"
@@ -33,6 +36,9 @@ class AuditAction(models.TextChoices):
     CRITERION_FLAGGED = "criterion_flagged", "Criterion changed: decide again"
     CRITERION_MOVED = "criterion_moved", "Criterion's evidence moved to the new version"
     INTAKE = "intake", "Class list imported"
+    PORTFOLIO_EXPORTED = "portfolio_exported", "Portfolio exported as a package"
+    PORTFOLIO_IMPORTED = "portfolio_imported", "Portfolio imported from another centre"
+    RECORD_IMPORTED = "record_imported", "Record arrived with an imported portfolio"
     # evidence
     EVIDENCE_CREATED = "evidence_created", "Evidence added"
     EVIDENCE_CHANGED = "evidence_changed", "Draft evidence changed"
@@ -42,6 +48,12 @@ class AuditAction(models.TextChoices):
     EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted with the declaration"
     EVIDENCE_CORRECTED = "evidence_corrected", "Correction of submitted evidence started"
     EVIDENCE_DELETED = "evidence_deleted", "Draft evidence deleted"
+    # evidence methods as records
+    OBSERVATION_SIGNED = "observation_signed", "Observation recorded and signed"
+    DISCUSSION_RECORDED = "discussion_recorded", "Professional discussion recorded"
+    WITNESS_REQUESTED = "witness_requested", "Witness testimony requested"
+    WITNESS_TESTIMONY = "witness_testimony", "Witness testimony given"
+    WORKPLACE_VERIFIED = "workplace_verified", "Workplace evidence seen and verified"
     # assessment
     DECISION = "decision", "Criterion decided"
     CRITERIA_ADDED = "criteria_added", "Tutor mapped evidence to more criteria"

@@ -14,6 +14,8 @@ and removes it afterwards. It measures:
 
 The last line is machine-readable:
 portfolio: queries_1unit=N queries_full=N ms_1unit=N ms_full=N upload_1gb_peak_mb=N
+           evidence_page_queries_1=N evidence_page_queries_30=N
+(the evidence page of an item covering 1 and 30 criteria, each judged: they must be equal)
 """
 
 import argparse
@@ -143,6 +145,22 @@ def build() -> dict:
             )
         )
     services.evidence_submit(items=items[:200], by=full_learner, declaration_confirmed=True)
+    # Two items for the evidence page: one covering 1 criterion, one covering 30, every
+    # criterion judged, so each row shows an outcome with the tutor's feedback.
+    judged = {}
+    for size in (1, 30):
+        item = services.evidence_create(
+            enrolment=full,
+            by=full_learner,
+            title=f"Covers {size}",
+            method=method,
+            date=start,
+            text="A reflective account.",
+            criteria=criteria[:size],
+        )
+        services.evidence_submit(items=[item], by=full_learner, declaration_confirmed=True)
+        judge(full, tutor, item, criteria[:size])
+        judged[size] = item
     covered = (
         EvidenceCriterion.objects.filter(evidence__enrolment=full)
         .values("criterion")
@@ -157,7 +175,43 @@ def build() -> dict:
         "criteria": len(criteria),
         "covered": covered,
         "links": EvidenceCriterion.objects.filter(evidence__enrolment=full).count(),
+        "judged": judged,
     }
+
+
+def judge(enrolment, tutor, item, criterion_ids) -> None:
+    """The tutor decides every criterion of the item: every third not yet met, with feedback."""
+    from moderation import services as moderation_services
+    from portfolios.models import CriterionDecision
+
+    moderation_services.criteria_decide(
+        enrolment=enrolment,
+        by=tutor,
+        decided_on=datetime.date(2026, 3, 2),
+        requests=[
+            moderation_services.DecisionRequest(
+                criterion_id=cid,
+                outcome="not_yet_met" if i % 3 == 0 else "met",
+                feedback="Add a second example." if i % 3 == 0 else "",
+                seen_id=CriterionDecision.objects.filter(enrolment=enrolment, criterion_id=cid)
+                .latest()
+                .values_list("pk", flat=True)
+                .first(),
+            )
+            for i, cid in enumerate(criterion_ids)
+        ],
+        evidence=item,
+    )
+
+
+def measure_queries(user, url) -> int:
+    client = Client()
+    client.force_login(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
 
 
 def measure_page(user, enrolment, runs: int) -> tuple[int, float, int]:
@@ -238,7 +292,7 @@ def measure_upload(enrolment, learner, size: int) -> dict:
         stderr=subprocess.PIPE,
     )
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to a minute on a busy machine
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -330,6 +384,12 @@ def main() -> None:
         build_seconds = time.perf_counter() - started
         q1, ms1, bytes1 = measure_page(data["small_learner"], data["small"], args.runs)
         qf, msf, bytesf = measure_page(data["full_learner"], data["full"], args.runs)
+        ev1, ev30 = (
+            measure_queries(
+                data["full_learner"], reverse("evidence_detail", args=[data["judged"][n].pk])
+            )
+            for n in (1, 30)
+        )
         upload = measure_upload(data["small"], data["small_learner"], args.upload_mb * MB)
 
         print(f"Built the data in {build_seconds:.1f} s in {WORK}")
@@ -347,6 +407,8 @@ def main() -> None:
             ("portfolio page, 39 units: queries", f"{qf}"),
             ("portfolio page, 39 units: server ms (median)", f"{msf:.1f}"),
             ("portfolio page, 39 units: HTML KB", f"{bytesf / 1024:.0f}"),
+            ("evidence page, 1 criterion judged: queries", f"{ev1}"),
+            ("evidence page, 30 criteria judged: queries", f"{ev30}"),
             (f"upload {args.upload_mb} MB: seconds", f"{upload['seconds']:.1f}"),
             (
                 f"upload {args.upload_mb} MB: server RSS before, MB",
@@ -368,7 +430,8 @@ def main() -> None:
         print()
         print(
             f"portfolio: queries_1unit={q1} queries_full={qf} ms_1unit={round(ms1)} "
-            f"ms_full={round(msf)} upload_1gb_peak_mb={round(upload['peak_mb'])}"
+            f"ms_full={round(msf)} upload_1gb_peak_mb={round(upload['peak_mb'])} "
+            f"evidence_page_queries_1={ev1} evidence_page_queries_30={ev30}"
         )
     finally:
         shutil.rmtree(WORK, ignore_errors=True)

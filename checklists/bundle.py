@@ -1,6 +1,7 @@
 """The EQA bundle: a learner's portfolio as one ZIP for an external moderator.
 
-It holds every submitted evidence file (under evidence/<reference>/), an index of the evidence
+It holds every submitted evidence file and written account (under evidence/<reference>/), each
+unit's filled checklist, an index of the evidence
 by portfolio reference and criteria, the full history of the tutor's decisions, the sign-offs
 and the moderators' decisions, and the units with the specification version the learner is on
 and their grades. Files are copied from storage into the archive in chunks, and
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.chain import chain_head
-from checklists.services import enrolment_checklist_archival
+from checklists.services import enrolment_checklist_archival, enrolment_unit_checklists
 from moderation.models import SampleDecision
 from portfolios.achievement import spec_label
 from portfolios.enums import DecisionOutcome
@@ -43,6 +44,9 @@ CHUNK_BYTES = 1024 * 1024
 
 
 def _csv(rows, header) -> bytes:
+    # A spreadsheet or a script reads columns by name: two of one name lose one of them.
+    if len(set(header)) != len(header):
+        raise ValueError(f"Column names repeat: {header}")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
@@ -82,6 +86,19 @@ def _qualification_grade(achievement, *, whole: bool) -> list[str]:
     if not whole or achievement.qualification is None:
         return []
     return [f"Qualification grade: {achievement.qualification.summary}"]
+
+
+def _written(evidence) -> str:
+    """An item's own words, as the learner wrote them, under its reference and title."""
+    parts = [f"{evidence.reference} {evidence.title}", f"{evidence.method.name}, {evidence.date}"]
+    for heading, words in (
+        ("Description", evidence.description),
+        ("Written account", evidence.text),
+        ("Kept in the workplace at", evidence.workplace_location),
+    ):
+        if words:
+            parts += ["", heading, "-" * len(heading), words]
+    return "\n".join(parts) + "\n"
 
 
 def bundle_filename(enrolment) -> str:
@@ -170,6 +187,12 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     archive.open(arcname, "w", force_zip64=True) as target,
                 ):
                     shutil.copyfileobj(source, target, CHUNK_BYTES)
+            if e.text or e.description or e.workplace_location:
+                # The words of the item travel with its files: a written account is often
+                # the whole of the evidence.
+                arcname = f"evidence/{e.reference}/written-account.txt"
+                archive.writestr(arcname, _written(e))
+                names.append(arcname)
             index_rows.append(
                 [
                     e.reference,
@@ -230,13 +253,13 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                 [
                     "Unit",
                     "Criterion",
-                    "Decision",
+                    "Outcome",
                     "Date",
                     "Recorded at",
                     "Tutor",
                     "Feedback",
                     "Evidence",
-                    "Supersedes decision",
+                    "Supersedes decision id",
                     "Decision id",
                     "Standing",
                     "Printed as",
@@ -306,7 +329,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "Unit",
                     "Moderator",
                     "Stage",
-                    "Decision",
+                    "Outcome",
                     "Name",
                     "Signed",
                     "Comments",
@@ -318,6 +341,8 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
         checklist = enrolment_checklist_archival(enrolment=enrolment, unit_ids=unit_ids)
         if checklist is not None:
             archive.writestr("checklist.pdf", checklist)
+        for name, pdf in enrolment_unit_checklists(enrolment=enrolment, unit_ids=unit_ids):
+            archive.writestr(f"checklists/{name}", pdf)
         archive.writestr(
             "README.txt",
             "\n".join(
@@ -339,7 +364,9 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "moderation.csv  internal and external moderators' decisions",
                     "units.csv       the units with the version the learner is on, and grades",
                     "checklist.pdf   the learner unit achievement checklist, filled in (PDF/A-3b)",
-                    "evidence/       the files, one folder per portfolio reference",
+                    "checklists/     each unit's assessment checklist, filled in: one PDF a unit",
+                    "evidence/       the files, one folder per portfolio reference, with each",
+                    "                item's written account (written-account.txt)",
                     "",
                 ]
             ),

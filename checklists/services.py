@@ -1,10 +1,8 @@
 """Printing checklists: one person's PDF at once (from the cache when nothing changed), and a
 whole cohort's in the background."""
 
-import contextlib
 import hashlib
 import logging
-import os
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +26,7 @@ from checklists.enums import CohortPrintStatus, Layout
 from checklists.models import CachedChecklist, CohortPrint
 from checklists.pdf import merge_pdfs, render_checklist_archival, render_units
 from portfolios.models import Enrolment
+from portfolios.uploads import read_recent
 from qualifications.models import Qualification, Unit
 
 logger = logging.getLogger(__name__)
@@ -53,20 +52,16 @@ UNIT_CACHE = "checklists/units"
 CACHE_DAYS = 30
 
 
+# A cached file read is marked as used (so the daily prune keeps it) at most this often: on an
+# object store the mark is a request of its own.
+TOUCH_EVERY = timedelta(days=1)
+
+
 def _read_file(name: str) -> bytes | None:
     try:
-        with default_storage.open(name, "rb") as file:
-            pdf = file.read()
-    except (FileNotFoundError, OSError):
+        return read_recent(name, fresh_for=TOUCH_EVERY)
+    except OSError:
         return None
-    _touch(name)
-    return pdf
-
-
-def _touch(name: str) -> None:
-    """Mark a cached file as used, so the daily prune keeps it (local storage only)."""
-    with contextlib.suppress(NotImplementedError, OSError):
-        os.utime(default_storage.path(name))
 
 
 def _read_cached(key: str, fingerprint: str) -> bytes | None:
@@ -228,6 +223,26 @@ def enrolment_tagged_units(*, enrolment: Enrolment, layout: Layout) -> PrintedCh
         filename=_filename(layout.value, str(enrolment.learner), name, "units")[:-4] + ".zip",
         from_cache=not printed,
     )
+
+
+def enrolment_unit_checklists(
+    *, enrolment: Enrolment, layout: Layout = Layout.UNIT_ASSESSMENT, unit_ids=None
+) -> list[tuple[str, bytes]]:
+    """Each unit's filled checklist as its own tagged PDF, [(file name, pdf)], from the unit
+    cache (only a changed unit is printed): for the EQA bundle. With `unit_ids`, only those
+    units."""
+    document = filled_for_enrolment(enrolment, layout)
+    indexes = [
+        i
+        for i, unit in enumerate(document.units)
+        if unit_ids is None or unit.unit_id in set(unit_ids)
+    ]
+    owner = _owner(enrolment)
+    pdfs, _ = unit_pdfs([UnitJob(document, i, owner, tagged=True) for i in indexes])
+    return [
+        (f"{n:02d}-{_filename(document.units[i].code or document.units[i].title)}", pdf)
+        for n, (i, pdf) in enumerate(zip(indexes, pdfs, strict=True), start=1)
+    ]
 
 
 def blank_checklist_print(

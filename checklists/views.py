@@ -18,6 +18,7 @@ from checklists.bundle import build_bundle, bundle_filename
 from checklists.forms import CohortPrintForm
 from moderation import access as moderation_access
 from portfolios import permissions as portfolio_permissions
+from portfolios.downloads import stored_file_response
 from portfolios.selectors import get_enrolment_for_user
 from qualifications.selectors import get_qualification_for_user, get_unit_for_user
 
@@ -145,9 +146,8 @@ def cohort_print_download(request, pk):
     cohort_print = selectors.get_cohort_print_for_user(request.user, pk)
     if not cohort_print.is_ready:
         raise Http404("This print is not ready.")
-    return FileResponse(
-        cohort_print.pdf.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        cohort_print.pdf.name,
         filename=services.cohort_filename(cohort_print),
         content_type="application/pdf",
     )

@@ -96,7 +96,9 @@ def get_criterion_for_user(user, enrolment, criterion_pk: int) -> AssessmentCrit
     return criterion
 
 
-def get_plan_for_user(user, pk: int) -> SamplingPlan:
+def get_plan_for_user(user, pk: int, *, action: str = "view") -> SamplingPlan:
+    """A plan of the person's centre: its internal moderators see and change it, its
+    admins see it ("view"); anyone else of the centre 403, of another centre 404."""
     plan = (
         SamplingPlan.objects.select_related("centre", "qualification", "tutor")
         .filter(pk=pk)
@@ -104,7 +106,8 @@ def get_plan_for_user(user, pk: int) -> SamplingPlan:
     )
     if plan is None or not is_member(user, plan.centre_id):
         raise Http404("No such sampling plan.")
-    if not permissions.can_plan_sampling(user, plan.centre):
+    allowed = permissions.can_view_sampling if action == "view" else permissions.can_plan_sampling
+    if not allowed(user, plan.centre):
         raise PermissionDenied("Sampling plans are for the centre's internal moderators.")
     return plan
 

@@ -129,6 +129,58 @@ def _moderate(enrolment, unit, iqa, outcome, *, seen=None, reopen=()):
     )
 
 
+def _item(enrolment, learner, criteria, title, *, submit=True, slug="reflective-account"):
+    item = portfolio_services.evidence_create(
+        enrolment=enrolment,
+        by=learner,
+        title=title,
+        method=EvidenceMethod.objects.get(slug=slug),
+        date=enrolment.start_date + datetime.timedelta(days=45),
+        text="What I did, why I did it that way, and what I would do differently next time.",
+        criteria=criteria,
+    )
+    if submit:
+        portfolio_services.evidence_submit(items=[item], by=learner, declaration_confirmed=True)
+    return item
+
+
+def _showcase(enrolment, learner, tutor, iqa) -> None:
+    """The demo learner's portfolio shows every state a newcomer should meet: besides the
+    unit signed and waiting for them, a not yet met with the tutor's feedback, a unit referred
+    back by the internal moderator, items waiting in the tutor's queue, and a draft."""
+    units = list(enrolment.units.order_by("enrolment_units__position")[1:5])
+    if len(units) < 4:
+        return
+    judged, referred, queued, drafted = (
+        list(AssessmentCriterion.objects.filter(unit=u).order_by("sort_key")) for u in units
+    )
+    # A not yet met, with feedback saying what is missing.
+    item = _item(enrolment, learner, judged[:3], "Reflective account of a difficult call")
+    services.criteria_decide(
+        enrolment=enrolment,
+        by=tutor,
+        decided_on=timezone.localdate(),
+        requests=[
+            services.DecisionRequest(
+                criterion_id=c.pk,
+                outcome=DecisionOutcome.NOT_YET_MET if i == 2 else DecisionOutcome.MET,
+                feedback=NOT_MET_FEEDBACK[0] if i == 2 else "",
+            )
+            for i, c in enumerate(judged[:3])
+        ],
+        evidence=item,
+    )
+    # A unit signed, then referred back with one criterion reopened.
+    _complete_unit(enrolment, units[1], learner, tutor)
+    _sign(enrolment, units[1], tutor, "Every criterion met with valid evidence.")
+    _moderate(enrolment, units[1], iqa, SampleOutcome.REFERRED, reopen=[referred[0]])
+    # Work waiting for the tutor: two items submitted and not yet assessed.
+    _item(enrolment, learner, queued[:2], "Witness statement from my supervisor")
+    _item(enrolment, learner, queued[2:4] or queued[:1], "Photos of the display I set up")
+    # A draft the learner has not submitted yet.
+    _item(enrolment, learner, drafted[:2], "Notes on the team meeting", submit=False)
+
+
 def seed_demo_moderation(demo) -> list[str]:
     centre = demo.centre
     tutor, iqa, eqa = demo.users["tutor"], demo.users["iqa"], demo.users["eqa"]
@@ -186,6 +238,8 @@ def seed_demo_moderation(demo) -> list[str]:
             )
             _moderate(enrolment, unit, iqa, SampleOutcome.AGREED, seen=referral)
         # step 3: signed and waiting for the learner's acknowledgement.
+        if learner.pk == demo.users["learner"].pk:
+            _showcase(enrolment, learner, tutor, iqa)
 
     qualification = enrolments[0].qualification
     if qualification and not SamplingPlan.objects.filter(centre=centre, tutor=tutor).exists():

@@ -7,22 +7,45 @@ from accounts.enums import NotificationKind, Role
 from accounts.models import User
 from accounts.notifications import notify
 from portfolios.enums import DecisionOutcome
+from portfolios.notifications import evidence_subject
 
 
-def notify_decided(*, enrolment, decisions) -> None:
+def unit_subject(enrolment_id, unit_id) -> str:
+    """What a notice about one learner's unit is about (a sign-off, a referral)."""
+    return f"unit:{enrolment_id}:{unit_id}"
+
+
+def _criteria(n: int) -> str:
+    return f"{n} criteri{'on' if n == 1 else 'a'}"
+
+
+def notify_decided(*, enrolment, decisions, evidence=None) -> None:
+    """The learner hears of the tutor's decisions, named by the item they rest on ("E014
+    assessed: 2 criteria not yet met"), or by the criterion decided on its own page."""
     not_met = [d for d in decisions if d.outcome == DecisionOutcome.NOT_YET_MET]
     met = len(decisions) - len(not_met)
-    parts = []
-    if met:
-        parts.append(f"{met} criteri{'on' if met == 1 else 'a'} met")
     if not_met:
-        numbers = ", ".join(d.criterion.number for d in not_met[:6])
-        parts.append(f"{len(not_met)} not yet met ({numbers}): see the feedback")
+        numbers = ", ".join(d.criterion.shown_number for d in not_met[:6])
+        outcome = f"{_criteria(len(not_met))} not yet met ({numbers})"
+    else:
+        outcome = f"{_criteria(met)} met"
+    if evidence is not None:
+        named = f"{evidence.reference} {evidence.title}"
+        url = reverse("evidence_detail", args=[evidence.pk])
+        subject = evidence_subject(evidence)
+    else:
+        first = decisions[0].criterion
+        named = f"{first.unit.code or first.unit.title} {first.shown_number}"
+        if len(decisions) > 1:
+            named += f" and {len(decisions) - 1} more"
+        url = reverse("moderation:criterion_detail", args=[enrolment.pk, first.pk])
+        subject = ""
     notify(
         recipients=[enrolment.learner],
         kind=NotificationKind.DECIDED,
-        message=f"{decisions[0].decided_by} assessed your work: {'; '.join(parts)}.",
-        url=reverse("moderation:enrolment_record", args=[enrolment.pk]),
+        message=f"{named} assessed by {decisions[0].decided_by}: {outcome}.",
+        url=url,
+        subject=subject,
     )
 
 
@@ -43,17 +66,19 @@ def notify_signed(sign_off) -> None:
     notify(
         recipients=[enrolment.learner],
         kind=NotificationKind.SIGNED,
-        message=f"{sign_off.signature_name} signed off {sign_off.unit}. Add your comment and "
-        "acknowledge it.",
+        message=f"{sign_off.unit} signed off by {sign_off.signature_name}: add your comment "
+        "and acknowledge it.",
         url=unit_url,
+        subject=unit_subject(enrolment.pk, sign_off.unit_id),
     )
     notify(
         recipients=[
             u for u in _internal_moderators(enrolment.centre) if u.pk != enrolment.tutor_id
         ],
         kind=NotificationKind.SIGNED,
-        message=f"{sign_off.signature_name} signed off {sign_off.unit} for {enrolment.learner}.",
+        message=f"{sign_off.unit} of {enrolment.learner} signed off by {sign_off.signature_name}.",
         url=unit_url,
+        subject=unit_subject(enrolment.pk, sign_off.unit_id),
     )
 
 
@@ -62,7 +87,7 @@ def notify_acknowledged(acknowledgement) -> None:
     notify(
         recipients=[sign_off.enrolment.tutor],
         kind=NotificationKind.ACKNOWLEDGED,
-        message=f"{acknowledgement.learner} acknowledged the sign-off of {sign_off.unit}.",
+        message=f"{sign_off.unit}: {acknowledgement.learner} acknowledged the sign-off.",
         url=reverse("moderation:unit_record", args=[sign_off.enrolment_id, sign_off.unit_id]),
     )
 
@@ -76,15 +101,16 @@ def notify_sample_decided(decision) -> None:
         notify(
             recipients=[enrolment.tutor, enrolment.learner],
             kind=NotificationKind.REFERRED,
-            message=f"{who} referred {sample.unit} of {enrolment.learner} back: "
+            message=f"{sample.unit} of {enrolment.learner} referred back by {who}: "
             f"{decision.required_actions[:200]}",
             url=url,
+            subject=unit_subject(enrolment.pk, sample.unit_id),
         )
     else:
         notify(
             recipients=[enrolment.tutor],
             kind=NotificationKind.AGREED,
-            message=f"{who} agreed your assessment of {sample.unit} for {enrolment.learner}.",
+            message=f"{sample.unit} of {enrolment.learner}: {who} agreed your assessment.",
             url=url,
         )
 

@@ -69,5 +69,11 @@ def can_plan_sampling(user, centre) -> bool:
     return has_role(user, centre, Role.INTERNAL_MODERATOR)
 
 
+def can_view_sampling(user, centre) -> bool:
+    """The centre's sampling plans and their grids, read-only for its admins (their
+    dashboard's report links to them)."""
+    return can_plan_sampling(user, centre) or has_role(user, centre, Role.CENTRE_ADMIN)
+
+
 def can_grant_eqa(user, centre) -> bool:
     return has_role(user, centre, Role.CENTRE_ADMIN)

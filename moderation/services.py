@@ -15,15 +15,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.enums import Role
+from accounts.enums import NotificationKind, Role
 from accounts.models import Centre, Notification, User
+from accounts.notifications import clear as clear_notices
 from accounts.permissions import has_role
-from accounts.twofactor import signature_code_check
+from accounts.signature import signature_confirm
 from audit.chain import audit_record
 from audit.enums import AuditAction
 from audit.models import AccessLogEntry
@@ -45,6 +45,7 @@ from portfolios.models import (
     SignOffAcknowledgement,
     UnitSignOff,
 )
+from portfolios.notifications import clear_evidence_notices
 from portfolios.state import current_evidence_q
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from qualifications.permissions import may_use
@@ -61,20 +62,8 @@ def _lock(enrolment: Enrolment) -> Enrolment:
 
 
 def _confirm_password(user: User, password: str, request=None, code: str = "") -> None:
-    """The e-signature: the signer types their password again, and the current code from
-    their authenticator app when they have one. Refuses before anything is written."""
-    if request is not None:
-        signer = authenticate(request, username=user.get_username(), password=password or "")
-        ok = signer is not None and signer.pk == user.pk
-        if not ok and getattr(request, "axes_locked_out", False):
-            raise ValidationError(
-                {"password": "Too many wrong passwords: signing is locked for a while."}
-            )
-    else:
-        ok = bool(password) and user.check_password(password)
-    if not ok:
-        raise ValidationError({"password": "That is not your password; sign with your own."})
-    signature_code_check(user, code)
+    """The e-signature (`accounts.signature`): refuses before anything is written."""
+    signature_confirm(user, password, request, code)
 
 
 def _at(moment: datetime.datetime) -> str:
@@ -240,7 +229,12 @@ def criteria_decide(
             made.append(decision)
         # The first decision on an item marks it assessed; it is then kept for good.
         Evidence.objects.filter(pk__in=assessed, assessed_at__isnull=True).update(assessed_at=now)
-        notifications.notify_decided(enrolment=enrolment, decisions=made)
+        # The tutor's notices of these items are acted on; the learner's older notice of the
+        # item gives way to the one about these decisions.
+        clear_evidence_notices(assessed, kinds=[NotificationKind.EVIDENCE_SUBMITTED])
+        if evidence is not None:
+            clear_evidence_notices([evidence], kinds=[NotificationKind.DECIDED])
+        notifications.notify_decided(enrolment=enrolment, decisions=made, evidence=evidence)
     return made
 
 
@@ -353,6 +347,12 @@ def unit_sign_off(
                 "criteria_met": len(criteria),
             },
         )
+        # Signing again is the tutor's answer to a referral of the unit.
+        clear_notices(
+            notifications.unit_subject(enrolment.pk, unit.pk),
+            recipient=by,
+            kinds=[NotificationKind.REFERRED],
+        )
         notifications.notify_signed(sign_off)
     return sign_off
 
@@ -387,6 +387,11 @@ def sign_off_acknowledge(
             obj=acknowledgement,
             summary=f"{by} acknowledged the sign-off of {_unit_label(sign_off.unit)}",
             data={"sign_off": sign_off.pk, "comment": acknowledgement.comment},
+        )
+        clear_notices(
+            notifications.unit_subject(enrolment.pk, sign_off.unit_id),
+            recipient=by,
+            kinds=[NotificationKind.SIGNED],
         )
         notifications.notify_acknowledged(acknowledgement)
     return acknowledgement
@@ -555,6 +560,10 @@ def sample_decide(
                 "signature": decision.signature_name,
             },
         )
+        # The moderator has looked at the signed unit; a referral of it is closed or renewed.
+        subject = notifications.unit_subject(enrolment.pk, unit.pk)
+        clear_notices(subject, recipient=by, kinds=[NotificationKind.SIGNED])
+        clear_notices(subject, kinds=[NotificationKind.REFERRED])
         notifications.notify_sample_decided(decision)
     return decision
 

@@ -49,5 +49,6 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/badge/", views.notification_badge, name="notification_badge"),
     path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/digest/", views.notification_digest, name="notification_digest"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
 ]

@@ -9,7 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import formflow
+from accounts import services as account_services
 from accounts.enums import Role
+from accounts.forms import DigestForm
 from accounts.permissions import centres_where
 from accounts.selectors import get_centre_for_user
 from audit.chain import verify_chain
@@ -55,6 +57,7 @@ def tutor_queue(request):
         "moderation/queue.html",
         {
             "items": moderation_dashboards.tutor_queue_at(request.user, centres),
+            "ready": moderation_dashboards.tutor_ready_at(request.user, centres),
             "now": timezone.now(),
             "flag_counts": moves.open_flag_counts(request.user, centres),
         },
@@ -72,6 +75,22 @@ def _decided(evidence):
     return say
 
 
+def _after_decision(request, evidence):
+    """Where a tutor goes once decisions are recorded: this item again, or with "save and
+    open the next" the oldest other item in their queue (the queue itself when it is empty)."""
+    if request.POST.get("then") != "next":
+        return request.path
+
+    def then(_result):
+        centres = centres_where(request.user, Role.TUTOR)
+        following = moderation_dashboards.next_in_queue(request.user, centres, after=evidence.pk)
+        if following is None:
+            return reverse("moderation:tutor_queue")
+        return reverse("moderation:evidence_assess", args=[following.pk])
+
+    return then
+
+
 @login_required
 def evidence_assess(request, pk):
     evidence = moderation_access.get_evidence_for_assessment(request.user, pk)
@@ -85,7 +104,7 @@ def evidence_assess(request, pk):
                 enrolment=evidence.enrolment, by=request.user, **form.service_kwargs(evidence)
             ),
             done=_decided(evidence),
-            then=request.path,
+            then=_after_decision(request, evidence),
         )
     ):
         return response
@@ -145,6 +164,12 @@ def enrolment_record(request, pk):
     # The qualification's grade rests on every unit: not for someone granted only some.
     whole = portfolio_permissions.granted_unit_ids(request.user, enrolment) is None
     grade = portfolio_record.qualification_grade_of(enrolment) if whole else None
+    # The one progress measure per unit, counted as the portfolio page counts it.
+    progress = portfolio_record.progress_for(
+        [enrolment], drafts=portfolio_permissions.sees_drafts(request.user, enrolment)
+    )[enrolment.pk]
+    for u in units:
+        u.progress = progress.unit(u.unit.pk)
     return render(
         request,
         "moderation/enrolment_record.html",
@@ -162,6 +187,10 @@ def _unit_page(request, enrolment, unit, *, forms=None, status=200):
             "record": record,
             "can_sample_externally": permissions.can_sample_externally(user, enrolment, unit),
             "flags": moves.open_flags(enrolment, [unit.pk]),
+            # The one progress measure, counted as the portfolio page counts it.
+            "progress": portfolio_record.progress_for(
+                [enrolment], drafts=portfolio_permissions.sees_drafts(user, enrolment)
+            )[enrolment.pk].unit(unit.pk),
         }
     )
     forms = forms or {}
@@ -200,7 +229,11 @@ def unit_sign(request, pk, unit_pk):
                 code=form.cleaned_data["code"],
             ),
             done=lambda _: f"{unit} is signed off and locked.",
-            then=reverse("moderation:unit_record", args=[enrolment.pk, unit.pk]),
+            then=(
+                reverse("moderation:tutor_queue")
+                if request.POST.get("then") == "queue"
+                else reverse("moderation:unit_record", args=[enrolment.pk, unit.pk])
+            ),
         )
     ):
         return response
@@ -272,6 +305,8 @@ def enrolment_audit(request, pk):
         {
             **_record_context(request, enrolment),
             "entries": moderation_record.audit_entries_for_enrolment(enrolment),
+            # The learner reads what happened, not the chain's machinery.
+            "plain": portfolio_permissions.is_enrolment_learner(request.user, enrolment),
         },
     )
 
@@ -321,13 +356,16 @@ def _centre_for_iqa(request, centre_pk):
 
 @login_required
 def plan_list(request, centre_pk):
-    centre = _centre_for_iqa(request, centre_pk)
+    centre = get_centre_for_user(request.user, centre_pk)
+    if not permissions.can_view_sampling(request.user, centre):
+        raise PermissionDenied("Sampling is planned by the centre's internal moderators.")
     return render(
         request,
         "moderation/plan_list.html",
         {
             "centre": centre,
             "grids": moderation_plans.plan_grids(moderation_plans.plans_for(request.user, centre)),
+            "can_plan": permissions.can_plan_sampling(request.user, centre),
         },
     )
 
@@ -367,14 +405,16 @@ def plan_create(request, centre_pk):
 
 @login_required
 def plan_update(request, pk):
-    plan = moderation_access.get_plan_for_user(request.user, pk)
+    plan = moderation_access.get_plan_for_user(request.user, pk, action="edit")
     return _plan_form(request, centre=plan.centre, plan=plan)
 
 
 @login_required
 def plan_detail(request, pk):
     plan = moderation_access.get_plan_for_user(request.user, pk)
-    return render(request, "moderation/plan_detail.html", moderation_plans.plan_page(plan))
+    context = moderation_plans.plan_page(plan)
+    context["can_plan"] = permissions.can_plan_sampling(request.user, plan.centre)
+    return render(request, "moderation/plan_detail.html", context)
 
 
 @login_required
@@ -498,8 +538,28 @@ def notification_list(request):
     return render(
         request,
         "moderation/notification_list.html",
-        {"notifications": list(moderation_dashboards.notifications_for(request.user))},
+        {
+            "notifications": list(moderation_dashboards.notifications_for(request.user)),
+            "digest_form": DigestForm(initial={"daily": "1" if request.user.daily_digest else "0"}),
+        },
     )
+
+
+@require_POST
+@login_required
+def notification_digest(request):
+    """The person's own choice: an e-mail per event, or one a day."""
+    form = DigestForm(request.POST)
+    if form.is_valid():
+        daily = form.cleaned_data["daily"]
+        account_services.digest_choose(person=request.user, daily=daily)
+        messages.success(
+            request,
+            "You will get one e-mail a day of what is new."
+            if daily
+            else "You will get an e-mail for each notification.",
+        )
+    return redirect("moderation:notification_list")
 
 
 @require_GET

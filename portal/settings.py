@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "portfolios",
     "moderation",
     "centres",
+    "api",
     "checklists",
+    "portable",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +152,14 @@ TWO_FACTOR_REQUIRED_FOR_SITE_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_SITE_STAF
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portfolio")
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
+# The API (api/): requests per token, and per address for the OpenAPI document (read without a
+# token). The counts live in the cache below, which every worker process shares.
+API_RATE_TOKEN = env.str("API_RATE_TOKEN", default="120/min")
+API_RATE_ANONYMOUS = env.str("API_RATE_ANONYMOUS", default="30/min")
+# The client's address for those limits: the connection's own, or (behind that many proxies)
+# the one the nearest proxy saw; never a header the client could make up.
+NINJA_NUM_PROXIES = AXES_IPWARE_PROXY_COUNT
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
@@ -178,14 +188,65 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=1
 # and a few dozen parts.
 ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("ARCHIVE_MAX_UNCOMPRESSED_MB", default=20)
 ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
+# A portable portfolio (`portable/`) carries the evidence itself, so its limits are its own.
+PORTFOLIO_PACKAGE_MAX_MB = env.int("PORTFOLIO_PACKAGE_MAX_MB", default=4096)
+PORTFOLIO_PACKAGE_MAX_FILES = env.int("PORTFOLIO_PACKAGE_MAX_FILES", default=5000)
+# How this installation names itself in the packages it exports (the receiving end shows it).
+PORTFOLIO_INSTALLATION_NAME = env.str("PORTFOLIO_INSTALLATION_NAME", default="")
 # Class lists uploaded but not imported (intake previews) hold personal data; they are deleted
 # this many days after upload by `manage.py purge_intake_previews`, which the task worker runs
 # daily (centres/tasks.py).
 INTAKE_PREVIEW_DAYS = env.int("INTAKE_PREVIEW_DAYS", default=7)
 # How long a centre's invitation to an account from elsewhere stays open.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=30)
+# Where evidence, cached checklists and cohort prints are kept: local disk (MEDIA_ROOT) by default,
+# or an S3-compatible object store (STORAGE=s3), which every machine of a deployment shares.
+STORAGE = env.str("STORAGE", default="local")
+if STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE is {STORAGE!r}; it may be 'local' or 's3'.")
+# How a download leaves an object store: "stream" passes it through the app; "redirect" sends
+# the browser to a signed link of the store's, valid for STORAGE_LINK_SECONDS, after the same
+# access check. Previews always stream (they are framed by our pages under our CSP).
+STORAGE_DOWNLOADS = env.str("STORAGE_DOWNLOADS", default="stream")
+if STORAGE_DOWNLOADS not in ("stream", "redirect"):
+    raise ImproperlyConfigured(
+        f"STORAGE_DOWNLOADS is {STORAGE_DOWNLOADS!r}; it may be 'stream' or 'redirect'."
+    )
+STORAGE_LINK_SECONDS = env.int("STORAGE_LINK_SECONDS", default=60)
+if not 1 <= STORAGE_LINK_SECONDS <= 60:
+    # A signed link opens the file for whoever holds it, with no further check.
+    raise ImproperlyConfigured("STORAGE_LINK_SECONDS must be between 1 and 60.")
+# Uploads go to the store in parts of this size (S3 needs at least 5 MB), read from the upload's
+# temporary file as they are sent, so no part is held in memory whole.
+STORAGE_PART_MB = env.int("STORAGE_PART_MB", default=8)
+if STORAGE_PART_MB < 5:
+    raise ImproperlyConfigured("STORAGE_PART_MB must be at least 5 (the S3 minimum).")
+S3_OPTIONS = {
+    "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+    "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+    "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+    "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+    "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+    # "path" for MinIO, Garage, Ceph and the like on a host name of their own.
+    "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+    "signature_version": "s3v4",
+    # Private objects; never a public URL (evidence is only served after an access check).
+    "default_acl": None,
+    "querystring_auth": True,
+    "querystring_expire": STORAGE_LINK_SECONDS,
+    # A name already taken gets a new one, as on local disk: nothing is overwritten unseen.
+    "file_overwrite": False,
+    # A file read whole (a cached checklist) moves from memory to a temporary file past this.
+    "max_memory_size": 8 * 1024 * 1024,
+}
+if STORAGE == "s3" and not S3_OPTIONS["bucket_name"]:
+    raise ImproperlyConfigured("STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "portfolios.objectstore.S3Storage", "OPTIONS": S3_OPTIONS}
+        if STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -210,6 +271,18 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portfolio@localhost")
+
+# Sessions live in the database (Django's default engine) and django-axes counts failed sign-ins
+# there too, so every app server sees them. The cache (the API's rate limits count there) is a
+# file cache by default, shared by gunicorn's workers on one machine; CACHE_URL names one shared
+# by several machines (redis://127.0.0.1:6379/0 with the redis package, or dbcache://table_name).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# django-environ 0.14 leaves `?key_prefix=…` (and `timeout`, `version`) in lower case, which
+# Django ignores: two sites sharing one Redis would read each other's keys.
+CACHES["default"] = {
+    (key.upper() if key.lower() in {"key_prefix", "timeout", "version"} else key): value
+    for key, value in CACHES["default"].items()
+}
 
 TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}

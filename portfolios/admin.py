@@ -9,8 +9,14 @@ from portfolios.models import (
     Evidence,
     EvidenceCriterion,
     EvidenceFile,
+    Observation,
+    PortfolioImport,
+    ProfessionalDiscussion,
     SignOffAcknowledgement,
     UnitSignOff,
+    WitnessRequest,
+    WitnessTestimony,
+    WorkplaceVerification,
 )
 
 
@@ -109,3 +115,35 @@ class EqaGrantAdmin(ReadOnlyAdmin):
 
     list_display = ["moderator", "centre", "starts_at", "ends_at", "revoked_at"]
     list_select_related = ["moderator", "centre"]
+
+
+@admin.register(PortfolioImport)
+class PortfolioImportAdmin(ReadOnlyAdmin):
+    """Read-only: where an imported portfolio came from (`portable/`)."""
+
+    list_display = [
+        "enrolment",
+        "source_centre_name",
+        "source_centre_number",
+        "exported_at",
+        "imported_at",
+        "imported_by",
+    ]
+    search_fields = ["source_centre_name", "source_centre_number", "package_sha256"]
+    raw_id_fields = ["enrolment", "imported_by"]
+
+
+@admin.register(Observation, ProfessionalDiscussion, WitnessTestimony, WorkplaceVerification)
+class MethodRecordAdmin(ReadOnlyAdmin):
+    """Read-only: evidence methods' records are written by their services, each audited."""
+
+    raw_id_fields = ["evidence"]
+
+
+@admin.register(WitnessRequest)
+class WitnessRequestAdmin(ReadOnlyAdmin):
+    """Read-only; the token itself is never stored (only its hash), so nothing here opens it."""
+
+    list_display = ["witness_email", "enrolment", "requested_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["enrolment", "requested_by"]

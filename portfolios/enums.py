@@ -34,8 +34,24 @@ class DecisionOutcome(models.TextChoices):
     NOT_YET_MET = "not_yet_met", "Not yet met"
 
 
-# A tutor records evidence only of what they saw or heard of others: these methods.
-TUTOR_METHOD_SLUGS = frozenset({"observation", "witness-testimony", "expert-witness"})
+# A tutor records evidence only of what they saw or heard of others, or a discussion they
+# led with the learner: these methods.
+TUTOR_METHOD_SLUGS = frozenset(
+    {"observation", "witness-testimony", "expert-witness", "professional-discussion"}
+)
+OBSERVATION_SLUG = "observation"
+DISCUSSION_SLUG = "professional-discussion"
+WITNESS_SLUG = "witness-testimony"
+# Evidence of the learner's work in the workplace, which the assessor may have "seen and
+# verified" where it is kept (an item with `workplace_location` is one too).
+WORKPLACE_METHOD_SLUGS = frozenset({"product-evidence"})
+
+# What a workplace witness confirms; stored with each testimony (and as the item's
+# declaration), so changing it here never rewrites what earlier witnesses confirmed.
+WITNESS_DECLARATION_TEXT = (
+    "I confirm that I saw the learner do what I have described, that this testimony is a "
+    "true account in my own words, and that I am the person named above."
+)
 
 # What the learner agrees to when submitting; the exact text is stored with each submission,
 # so changing it here never rewrites what earlier learners signed.

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
 from portfolios.models import EnrolmentUnit
+from portfolios.record import locked_unit_ids
 from portfolios.selectors import evidence_methods_for, people_at
 from portfolios.services import enrolment_units_check
 from portfolios.uploads import clean_display_name
@@ -288,12 +289,24 @@ class EvidenceForm(_Form):
         ),
     )
     files = MultipleFileField(label="Files")
+    # "Add evidence" opened from a criterion (`?criterion=<id>`, repeated) starts the item
+    # mapped to it; the learner sees it ticked on the next page.
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.MultipleHiddenInput, required=False
+    )
     upload_complete = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
 
     def __init__(self, *args, enrolment, user, evidence=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
         self.evidence = evidence
+        self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
+            unit_id__in=EnrolmentUnit.objects.current()
+            .filter(enrolment=enrolment)
+            .values("unit_id")
+        ).select_related("unit")
+        if evidence is not None:
+            del self.fields["criteria"]
         self.fields["method"].queryset = evidence_methods_for(user, enrolment)
         self.fields["date"].initial = timezone.localdate()
         self.fields["files"].widget.attrs.update(
@@ -338,10 +351,23 @@ class EvidenceForm(_Form):
     def service_kwargs(self) -> dict:
         """For `services.evidence_create` (and, with `update_kwargs`, `evidence_update`)."""
         data = self.cleaned_data
-        return {
+        kwargs = {
             name: data[name]
             for name in ("title", "method", "date", "description", "text", "workplace_location")
         } | {"files": data["files"]}
+        if data.get("criteria"):
+            kwargs["criteria"] = list(data["criteria"])
+        return kwargs
+
+    @property
+    def chosen_criteria(self) -> list:
+        """The criteria the new item starts mapped to, for the page to name."""
+        if "criteria" not in self.fields:
+            return []
+        if self.is_bound:
+            return list(self.cleaned_data.get("criteria") or []) if self.is_valid() else []
+        wanted = [str(v) for v in self.initial.get("criteria") or [] if str(v).isdigit()]
+        return list(self.fields["criteria"].queryset.filter(pk__in=wanted).order_by("sort_key"))
 
     def update_kwargs(self) -> dict:
         kwargs = self.service_kwargs()
@@ -394,23 +420,58 @@ class EvidenceForm(_Form):
         return data
 
 
-class MappingForm(_Form):
-    criteria = forms.ModelMultipleChoiceField(
-        queryset=None, widget=forms.CheckboxSelectMultiple, required=False
-    )
+class _TicksField(forms.MultipleChoiceField):
+    """Ticks taken as sent; the form checks each one and names any it cannot keep."""
 
-    def __init__(self, *args, enrolment, **kwargs):
+    def validate(self, value):
+        pass
+
+
+class MappingForm(_Form):
+    """The criteria an item covers. Each tick is checked on its own: one that cannot be kept
+    is named, and the page comes back with every other tick as it was sent."""
+
+    criteria = _TicksField(widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, evidence, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
-            unit_id__in=EnrolmentUnit.objects.current()
-            .filter(enrolment=enrolment)
-            .values("unit_id")
-        )
+        self.evidence = evidence
+
+    def clean_criteria(self):
+        sent = self.data.getlist("criteria") if hasattr(self.data, "getlist") else []
+        wanted = {int(v) for v in sent if str(v).isdigit()}
+        problems = [f"“{v}” is not a criterion." for v in sent if not str(v).isdigit()]
+        criteria = {
+            c.pk: c
+            for c in AssessmentCriterion.objects.filter(
+                pk__in=wanted,
+                unit_id__in=EnrolmentUnit.objects.current()
+                .filter(enrolment=self.evidence.enrolment)
+                .values("unit_id"),
+            ).select_related("unit")
+        }
+        for pk in sorted(wanted - criteria.keys()):
+            problems.append(
+                f"Criterion #{pk} is not in this portfolio's units (its unit may have been "
+                "withdrawn or changed version); untick it."
+            )
+        current = set(self.evidence.links.values_list("criterion_id", flat=True))
+        added = {pk: c for pk, c in criteria.items() if pk not in current}
+        locked = locked_unit_ids(self.evidence.enrolment, {c.unit_id for c in added.values()})
+        for c in sorted(added.values(), key=lambda c: (c.unit_id, c.sort_key)):
+            if c.unit_id in locked:
+                problems.append(
+                    f"{c.unit.code or c.unit.title} {c.shown_number}: the unit is signed off "
+                    "and locked, so evidence can no longer be mapped to it."
+                )
+        if problems:
+            raise ValidationError(problems)
+        return [criteria[pk] for pk in sorted(criteria)]
 
     def checked(self, evidence) -> set[int]:
         """The ticks to show: what was sent back, or what the item covers now."""
         if self.is_bound:
-            return {int(v) for v in self["criteria"].value() or [] if str(v).isdigit()}
+            return {int(v) for v in self.data.getlist("criteria") if str(v).isdigit()}
         return set(evidence.links.values_list("criterion_id", flat=True))
 
 

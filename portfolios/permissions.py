@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.permissions import has_role
+from portfolios import state
 from portfolios.models import EnrolmentUnit, EqaGrant
 
 
@@ -72,9 +73,11 @@ def sees_drafts(user, enrolment) -> bool:
 
 
 def can_edit_evidence(user, evidence) -> bool:
-    """Whoever recorded an item may change it until it is submitted; no one may after."""
+    """Whoever recorded an item may change it until it is submitted; no one may after. An
+    item that arrived with an imported portfolio is kept as it came (`state.is_imported`)."""
     return (
         evidence.submitted_at is None
+        and not state.is_imported(evidence)
         and evidence.created_by_id == user.pk
         and can_add_evidence(user, evidence.enrolment)
     )
@@ -93,6 +96,9 @@ def can_correct_evidence(user, evidence) -> bool:
     return (
         evidence.submitted_at is not None
         and evidence.created_by_id == user.pk
+        # Submitted by no account: a witness's testimony, given through its one-time link.
+        # No one rewrites a witness's words; the tutor asks the witness again instead.
+        and evidence.submitted_by_id is not None
         and can_add_evidence(user, evidence.enrolment)
     )
 
@@ -219,3 +225,19 @@ def opened_by_grant(user, enrolment) -> bool:
     return not sees_whole_enrolment(user, enrolment) and has_role(
         user, enrolment.centre_id, Role.EXTERNAL_MODERATOR
     )
+
+
+# ---------------------------------------------------------------- evidence methods as records
+
+
+def can_record_method(user, enrolment) -> bool:
+    """Observations, professional discussions and witness requests: the learner's own tutor
+    (their assessor), while the enrolment runs. A learner does not choose their own witness:
+    the assessor must be able to vouch that the witness is who they say they are."""
+    return enrolment.is_active and is_enrolment_tutor(user, enrolment)
+
+
+def can_verify_workplace(user, evidence) -> bool:
+    """The tutor says they have seen workplace evidence where it is kept, once, on an item
+    that still counts (not superseded by a submitted correction)."""
+    return can_record_method(user, evidence.enrolment)

@@ -65,6 +65,29 @@ class Tally:
     def with_evidence(self) -> int:
         return self.total - self.counts[CriterionStatus.NO_EVIDENCE]
 
+    # The one progress measure every page shows (dashboard, portfolio, unit): each criterion
+    # is met, evidenced (evidence linked, submitted or judged not yet met) or still to do.
+    @property
+    def evidenced(self) -> int:
+        return self.with_evidence - self.met
+
+    @property
+    def to_do(self) -> int:
+        return self.counts[CriterionStatus.NO_EVIDENCE]
+
+    @property
+    def evidenced_percent(self) -> int:
+        return percent(self.evidenced, self.total)
+
+    def bar(self) -> list[tuple[str, int, float]]:
+        """(part, count, x offset) of each part of the stacked bar, in criteria."""
+        parts, x = [], 0
+        shares = (("met", self.met), ("evidenced", self.evidenced), ("to_do", self.to_do))
+        for name, count in shares:
+            parts.append((name, count, x))
+            x += count
+        return parts
+
     def rows(self) -> list[tuple[CriterionStatus, str, int]]:
         return [(status, status.label, self.counts[status]) for status in STATUS_ORDER]
 
@@ -109,6 +132,30 @@ class Portfolio:
     evidence_count: int
     draft_count: int
     achievement: Achievement = field(default_factory=Achievement)
+
+
+def tally_of(
+    *,
+    criteria: Iterable[tuple[int, int]],
+    links: Iterable[tuple[int, int]],
+    evidence_states: Mapping[int, EvidenceState],
+    decisions: Mapping[int, str],
+) -> tuple[Tally, dict[int, Tally]]:
+    """The overall tally and one per unit, from (criterion_id, unit_id) pairs, the
+    (evidence_id, criterion_id) links and {criterion_id: effective outcome}: the same
+    statuses `build_portfolio` shows, for pages that show only the numbers."""
+    criteria = list(criteria)
+    statuses = criterion_statuses(
+        criterion_ids=[c for c, _ in criteria],
+        links=[(e, c) for e, c in links if e in evidence_states],
+        evidence_states=evidence_states,
+        decisions=decisions,
+    )
+    overall, units = Tally(), defaultdict(Tally)
+    for criterion_id, unit_id in criteria:
+        overall.add(statuses[criterion_id])
+        units[unit_id].add(statuses[criterion_id])
+    return overall, dict(units)
 
 
 def build_portfolio(

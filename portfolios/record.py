@@ -8,6 +8,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import models
+
 from portfolios import state
 from portfolios.achievement import Achievement, GradedCriterion, achievement_of
 from portfolios.models import (
@@ -16,8 +18,10 @@ from portfolios.models import (
     EnrolmentUnit,
     Evidence,
     EvidenceCriterion,
+    Reopening,
     UnitSignOff,
 )
+from portfolios.progress import Tally, tally_of
 from qualifications.models import AssessmentCriterion, Qualification
 
 
@@ -75,19 +79,41 @@ def latest_decision_details(enrolment) -> dict[int, DecisionSummary]:
         .with_reopened()
         .select_related("decided_by")
     )
-    return {
-        d.criterion_id: DecisionSummary(
-            criterion_id=d.criterion_id,
-            outcome=d.outcome,
-            outcome_label=d.get_outcome_display(),
-            decided_on=d.decided_on,
-            decided_at=d.decided_at,
-            tutor_name=str(d.decided_by),
-            feedback=d.feedback,
-            reopened=d.reopened,
-        )
-        for d in rows
-    }
+    return {d.criterion_id: _summary(d) for d in rows}
+
+
+def decisions_on(enrolment, criterion_ids) -> dict[int, DecisionSummary]:
+    """{criterion_id: DecisionSummary} of the latest decision on each of these criteria (an
+    evidence page's criteria). One query, however many."""
+    rows = (
+        CriterionDecision.objects.filter(enrolment=enrolment, criterion_id__in=list(criterion_ids))
+        .latest()
+        .with_reopened()
+        .select_related("decided_by")
+    )
+    return {d.criterion_id: _summary(d) for d in rows}
+
+
+def _summary(d) -> DecisionSummary:
+    return DecisionSummary(
+        criterion_id=d.criterion_id,
+        outcome=d.outcome,
+        outcome_label=d.get_outcome_display(),
+        decided_on=d.decided_on,
+        decided_at=d.decided_at,
+        tutor_name=str(d.decided_by),
+        feedback=d.feedback,
+        reopened=d.reopened,
+    )
+
+
+def open_reopening_unit_ids(enrolment, unit_ids) -> set[int]:
+    """Units among these that a moderator's open referral has opened again. One query."""
+    return set(
+        Reopening.objects.filter(
+            enrolment=enrolment, unit_id__in=list(unit_ids), closure__isnull=True
+        ).values_list("unit_id", flat=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -240,6 +266,87 @@ def criterion_page(enrolment, criterion) -> CriterionPage:
         evidence=submitted_evidence_for(enrolment, criterion),
         locked=unit_is_locked(enrolment, criterion.unit_id),
     )
+
+
+# ---------------------------------------------------------------- progress
+
+
+@dataclass
+class Progress:
+    """An enrolment's one progress measure (`progress.Tally`: met / evidenced / to do),
+    overall and per unit it takes now."""
+
+    overall: Tally
+    units: dict[int, Tally]
+
+    def unit(self, unit_id) -> Tally:
+        return self.units.get(unit_id) or Tally()
+
+
+def progress_for(enrolments, *, drafts: bool = True) -> dict[int, Progress]:
+    """{enrolment_id: Progress} for any number of enrolments in four queries, counted as the
+    portfolio page counts them (`state.criterion_status`); without the learners' drafts
+    for someone who may not see them."""
+    ids = [getattr(e, "pk", e) for e in enrolments]
+    taken = defaultdict(set)
+    for enrolment_id, unit_id in (
+        EnrolmentUnit.objects.current()
+        .filter(enrolment_id__in=ids)
+        .values_list("enrolment_id", "unit_id")
+    ):
+        taken[enrolment_id].add(unit_id)
+    unit_ids = {u for units in taken.values() for u in units}
+    criteria = defaultdict(list)
+    for criterion_id, unit_id in (
+        AssessmentCriterion.objects.filter(unit_id__in=unit_ids)
+        .order_by()
+        .values_list("pk", "unit_id")
+    ):
+        criteria[unit_id].append((criterion_id, unit_id))
+    evidence = Evidence.objects.filter(enrolment_id__in=ids)
+    if not drafts:
+        evidence = evidence.submitted()
+    states, links = defaultdict(dict), defaultdict(list)
+    for evidence_id, enrolment_id, criterion_id, submitted, assessed, superseded in (
+        EvidenceCriterion.objects.filter(evidence__in=evidence)
+        .annotate(
+            is_superseded=models.ExpressionWrapper(
+                state.superseded_evidence_q("evidence__"), output_field=models.BooleanField()
+            )
+        )
+        .values_list(
+            "evidence_id",
+            "evidence__enrolment_id",
+            "criterion_id",
+            "evidence__submitted_at",
+            "evidence__assessed_at",
+            "is_superseded",
+        )
+    ):
+        states[enrolment_id][evidence_id] = state.evidence_state(
+            submitted=submitted is not None,
+            assessed=assessed is not None,
+            superseded=bool(superseded),
+        )
+        links[enrolment_id].append((evidence_id, criterion_id))
+    decisions = defaultdict(dict)
+    for enrolment_id, criterion_id, outcome, reopened in (
+        CriterionDecision.objects.filter(enrolment_id__in=ids)
+        .latest()
+        .with_reopened()
+        .values_list("enrolment_id", "criterion_id", "outcome", "reopened")
+    ):
+        decisions[enrolment_id][criterion_id] = state.effective_outcome(outcome, reopened=reopened)
+    result = {}
+    for enrolment_id in ids:
+        overall, units = tally_of(
+            criteria=[c for u in taken[enrolment_id] for c in criteria[u]],
+            links=links[enrolment_id],
+            evidence_states=states[enrolment_id],
+            decisions=decisions[enrolment_id],
+        )
+        result[enrolment_id] = Progress(overall, units)
+    return result
 
 
 # ---------------------------------------------------------------- units holding work

@@ -6,7 +6,7 @@ they may see it but not do what they asked.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -18,6 +18,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from portfolios import permissions
 from portfolios.enums import TUTOR_METHOD_SLUGS, EnrolmentStatus
+from portfolios.judgement import judge_item
 from portfolios.models import (
     Enrolment,
     EnrolmentUnit,
@@ -26,7 +27,13 @@ from portfolios.models import (
     EvidenceFile,
 )
 from portfolios.progress import Portfolio, build_portfolio
-from portfolios.record import latest_decisions
+from portfolios.record import (
+    decisions_on,
+    latest_decisions,
+    locked_unit_ids,
+    open_reopening_unit_ids,
+    progress_for,
+)
 from portfolios.state import current_evidence_q
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import (
@@ -79,7 +86,9 @@ def _check(user, obj, action, actions, visible) -> None:
 
 def get_enrolment_for_user(user, pk: int, *, action: str = "view") -> Enrolment:
     enrolment = (
-        Enrolment.objects.select_related("centre", "learner", "tutor", "qualification")
+        Enrolment.objects.select_related(
+            "centre", "learner", "tutor", "qualification", "imported_from"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -160,23 +169,18 @@ def enrolments_visible_to(user, centre):
     ).order_by("learner__last_name", "learner__first_name", "-start_date", "-pk")
 
 
-def learner_enrolments(user, centre):
-    """A learner's own enrolments at a centre, with counts for their dashboard."""
-    criteria = AssessmentCriterion.objects.filter(
-        unit__enrolment_units__enrolment=OuterRef("pk")
-    ).annotate(enrolment=F("unit__enrolment_units__enrolment"))
-    covered = EvidenceCriterion.objects.filter(
-        evidence__enrolment=OuterRef("pk"),
-        criterion__unit__enrolment_units__enrolment=OuterRef("pk"),
+def learner_enrolments(user, centre) -> list[Enrolment]:
+    """A learner's own enrolments at a centre, with counts and `progress` (the one measure,
+    `record.progress_for`: met / evidenced / to do) for their dashboard. Five queries."""
+    enrolments = list(
+        with_evidence_counts(
+            Enrolment.objects.filter(centre=centre, learner=user).for_listing()
+        ).order_by("-start_date", "-pk")
     )
-    return (
-        with_evidence_counts(Enrolment.objects.filter(centre=centre, learner=user).for_listing())
-        .annotate(
-            criteria_total=_count(criteria, per="enrolment"),
-            criteria_with_evidence=_count(covered, per="evidence__enrolment", distinct="criterion"),
-        )
-        .order_by("-start_date", "-pk")
-    )
+    progress = progress_for(enrolments)
+    for enrolment in enrolments:
+        enrolment.progress = progress[enrolment.pk]
+    return enrolments
 
 
 def centre_overview(centre, *, recent: int = 8) -> dict:
@@ -375,19 +379,23 @@ def mapped_criteria(user, evidence) -> list:
     )
 
 
-def mapping_picker(enrolment) -> Portfolio:
-    """The enrolment's units, outcomes and criteria (with guidance) for the mapping picker."""
-    units = enrolment_units(enrolment)
-    outcomes, criteria = outcomes_and_criteria([u.pk for u in units])
-    return build_portfolio(
-        units=units,
-        mandatory_unit_ids={u.pk for u in units if u.is_mandatory},
-        outcomes=outcomes,
-        criteria=criteria,
-        evidence=[],
-        links=[],
-        decisions={},
-    )
+def mapping_picker(evidence) -> Portfolio:
+    """The item's portfolio as the mapping picker shows it: every unit, outcome and criterion
+    (with guidance) with its status and how many other items cover it; each unit marked
+    `locked` (signed off: no new ticks), `ticked` (how many of its criteria this item covers)."""
+    picker = portfolio_for(evidence.enrolment)
+    locked = locked_unit_ids(evidence.enrolment)
+    linked = set(evidence.links.values_list("criterion_id", flat=True))
+    for row in picker.units:
+        row.locked = row.unit.pk in locked
+        row.ticked = 0
+        row.evidenced_not_met = row.tally.with_evidence - row.tally.met
+        row.to_do = row.tally.total - row.tally.with_evidence
+        for outcome in row.outcomes:
+            for line in outcome.criteria:
+                line.others = sum(ref.id != evidence.pk for ref in line.evidence)
+                row.ticked += line.criterion.pk in linked
+    return picker
 
 
 def files_of(evidence) -> list:
@@ -399,19 +407,35 @@ def files_of(evidence) -> list:
 
 
 def evidence_page(user, evidence) -> dict:
-    """What an item's page shows this person, and what they may do with it."""
+    """What an item's page shows this person, and what they may do with it: each criterion
+    it covers with its standing outcome, the tutor's feedback, date and name, and whether the
+    learner has something to do. The same queries for one criterion or thirty."""
     superseded_by = superseding(evidence)
+    criteria = mapped_criteria(user, evidence)
+    item_state = evidence.state
+    judgement = judge_item(
+        criteria=criteria,
+        state=item_state,
+        decisions=decisions_on(evidence.enrolment, [c.pk for c in criteria]),
+        referred_unit_ids=open_reopening_unit_ids(
+            evidence.enrolment, {c.unit_id for c in criteria}
+        ),
+    )
     return {
         "evidence": evidence,
         "enrolment": evidence.enrolment,
-        "state": evidence.state,
+        "state": item_state,
         "files": files_of(evidence),
-        "criteria": mapped_criteria(user, evidence),
+        "criteria": criteria,
+        "judgement": judgement,
+        # Learners see their work, not the record's machinery (file hashes, MIME types).
+        "is_learner": permissions.is_enrolment_learner(user, evidence.enrolment),
         "superseded_by": superseded_by,
         "can_edit": permissions.can_edit_evidence(user, evidence),
         "can_delete": permissions.can_delete_evidence(user, evidence),
         "can_submit": permissions.can_submit_evidence(user, evidence),
         "can_correct": permissions.can_correct_evidence(user, evidence) and superseded_by is None,
+        "can_add": permissions.can_add_evidence(user, evidence.enrolment),
     }
 
 

@@ -7,21 +7,23 @@ after that fails, so a failed request never leaves a file that no record points 
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.enums import Role
+from accounts.enums import NotificationKind, Role
 from accounts.models import Centre, User
 from accounts.permissions import has_role
 from audit.chain import audit_record
 from audit.enums import AuditAction
 from portfolios import permissions
-from portfolios.enums import DECLARATION_TEXT, EnrolmentStatus
+from portfolios.enums import DECLARATION_TEXT, DecisionOutcome, EnrolmentStatus
 from portfolios.models import (
     CriterionDecision,
+    DecisionEvidence,
     Enrolment,
     EnrolmentUnit,
     Evidence,
@@ -32,7 +34,7 @@ from portfolios.models import (
     ReopeningClosure,
     UnitSignOff,
 )
-from portfolios.notifications import notify_evidence_submitted
+from portfolios.notifications import clear_evidence_notices, notify_evidence_submitted
 from portfolios.record import locked_unit_ids, units_holding_work
 from portfolios.selectors import evidence_methods_for
 from portfolios.uploads import clean_display_name, delete_stored, store_upload
@@ -707,7 +709,34 @@ def evidence_submit(*, items: Sequence[Evidence], by: User, declaration_confirme
                 declaration=item.declaration,
             )
         notify_evidence_submitted(locked)
+        _clear_answered_notices(locked, learner=by)
     return len(locked)
+
+
+def _answered_items(items) -> set[int]:
+    """Items whose notice of a *not yet met* the learner has now answered: corrected by one
+    of these items, or every criterion they were not yet met on covered by them. Two
+    queries."""
+    answered = {item.supersedes_id for item in items if item.supersedes_id}
+    covered = set(
+        EvidenceCriterion.objects.filter(evidence__in=items).values_list("criterion_id", flat=True)
+    )
+    waiting = defaultdict(set)
+    for evidence_id, criterion_id in DecisionEvidence.objects.filter(
+        decision__in=CriterionDecision.objects.filter(
+            enrolment_id__in={item.enrolment_id for item in items},
+            outcome=DecisionOutcome.NOT_YET_MET,
+        ).latest()
+    ).values_list("evidence_id", "decision__criterion_id"):
+        waiting[evidence_id].add(criterion_id)
+    answered |= {pk for pk, criteria in waiting.items() if criteria <= covered}
+    return answered
+
+
+def _clear_answered_notices(items, *, learner) -> None:
+    clear_evidence_notices(
+        _answered_items(items), recipient=learner, kinds=[NotificationKind.DECIDED]
+    )
 
 
 def evidence_delete(*, evidence: Evidence, by: User) -> None:

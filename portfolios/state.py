@@ -17,6 +17,12 @@ Decisions (a tutor's judgement of one criterion)
   counts as not yet met until the tutor decides again.
 - *standing*: latest and not reopened. *Met*: standing and its outcome is met.
 
+Imported (arrived with a portfolio from another installation or centre, `PortfolioImport`)
+- An imported evidence item, decision or sign-off is kept exactly as it came, with its
+  provenance: never changed, re-mapped or deleted here, not even a draft (the learner may
+  submit it as it is, or add a new item or a correction). Imported decisions and sign-offs
+  count like any other (met, standing, locked), so the learner carries on where they left off.
+
 Sign-offs
 - *referred*: an open referral reopened it. *Standing*: latest and not referred.
 - A unit is *locked* while it has a standing sign-off: nothing is mapped to it, nothing in it
@@ -187,3 +193,12 @@ def criterion_status(
     if states:
         return CriterionStatus.LINKED
     return CriterionStatus.NO_EVIDENCE
+
+
+# ---------------------------------------------------------------- imported record
+
+
+def is_imported(row) -> bool:
+    """The row (evidence, decision or sign-off) arrived with an imported portfolio: it is read
+    only, whatever its state."""
+    return getattr(row, "imported_from_id", None) is not None

@@ -5,12 +5,16 @@ disk for an object store. They are stored under generated names that say nothing
 learner or the file; the name the learner gave is kept, cleaned, only for display.
 """
 
+import contextlib
 import hashlib
 import logging
+import os
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -90,18 +94,50 @@ class StoredFile:
 
 
 def store_upload(upload) -> StoredFile:
-    """Copy an upload into storage under a new name, hashing it on the way (one pass)."""
+    """Copy an upload into storage under a new name with its SHA-256; to local disk in one
+    pass, hashed on the way.
+
+    An object store is handed the upload itself, so that it sends an upload on disk from its
+    path, each multipart part read from the file instead of from memory (and because boto3
+    reads a file object more than once, which a hash on the way would count twice). The
+    upload is hashed first, a read of the local disk, and the stored size checked afterwards.
+    """
     source = HashingFile(upload)
-    name = default_storage.save(new_storage_name(), source)
-    if source.bytes_read != upload.size:
+    if getattr(default_storage, "sends_from_path", False):
+        for _ in source.chunks():
+            pass
+        upload.seek(0)
+        name = default_storage.save(new_storage_name(), upload)
+        stored_size = default_storage.size(name)
+    else:
+        name = default_storage.save(new_storage_name(), source)
+        stored_size = source.bytes_read
+    if source.bytes_read != upload.size or stored_size != upload.size:
         # The copy and the upload disagree: keep nothing rather than a half file.
         delete_stored([name])
-        raise OSError(f"Stored {source.bytes_read} bytes of {upload.size}.")
+        raise OSError(f"Stored {stored_size} bytes of {upload.size}.")
     return StoredFile(name=name, sha256=source.hasher.hexdigest(), size=source.bytes_read)
 
 
 def open_stored(name: str):
+    """The stored file, open for reading; from an object store it streams as it is read."""
+    if hasattr(default_storage, "open_stream"):
+        return default_storage.open_stream(name)
     return default_storage.open(name, "rb")
+
+
+def read_recent(name: str, *, fresh_for: timedelta) -> bytes:
+    """A small stored file whole, marked as used (its modified time moved to now, when older
+    than `fresh_for`) so that a prune by age keeps it. FileNotFoundError when it is gone."""
+    if hasattr(default_storage, "read_recent"):
+        return default_storage.read_recent(name, fresh_for=fresh_for)
+    with default_storage.open(name, "rb") as file:
+        data = file.read()
+    with contextlib.suppress(NotImplementedError, OSError):
+        path = default_storage.path(name)
+        if time.time() - os.stat(path).st_mtime > fresh_for.total_seconds():
+            os.utime(path)
+    return data
 
 
 def delete_stored(names: Iterable[str]) -> None:
@@ -116,9 +152,11 @@ def delete_stored(names: Iterable[str]) -> None:
 def stored_names() -> set[str]:
     """Every evidence file name in storage (walks the two-level folder layout)."""
     names = set()
-    if not default_storage.exists(STORAGE_PREFIX):
+    try:
+        # Not `exists()`: an object store has no folders, only names that share a prefix.
+        folders, _ = default_storage.listdir(STORAGE_PREFIX)
+    except FileNotFoundError:
         return names
-    folders, _ = default_storage.listdir(STORAGE_PREFIX)
     for folder in folders:
         _, files = default_storage.listdir(f"{STORAGE_PREFIX}/{folder}")
         names.update(f"{STORAGE_PREFIX}/{folder}/{file}" for file in files)

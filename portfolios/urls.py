@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolios import views
+from portfolios import method_views, views
 
 urlpatterns = [
     path("centres/<int:centre_pk>/", views.enrolment_list, name="enrolment_list"),
@@ -27,4 +27,11 @@ urlpatterns = [
     path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("files/<int:pk>/", views.evidence_file_download, name="evidence_file_download"),
     path("files/<int:pk>/preview/", views.evidence_file_preview, name="evidence_file_preview"),
+    # Evidence methods as records (method_views.py)
+    path("<int:pk>/observations/add/", method_views.observation_create, name="observation_create"),
+    path("<int:pk>/discussions/add/", method_views.discussion_create, name="discussion_create"),
+    path("<int:pk>/witnesses/", method_views.witness_request_create, name="witness_request"),
+    path("evidence/<int:pk>/verify/", method_views.evidence_verify, name="evidence_verify"),
+    # Public: a workplace witness's one-time link (no account).
+    path("witness/<str:token>/", method_views.witness_testimony, name="witness_testimony"),
 ]

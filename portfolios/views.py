@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -13,6 +13,7 @@ from accounts import formflow
 from accounts.models import User
 from accounts.selectors import get_centre_for_user
 from portfolios import moves, permissions, selectors, services
+from portfolios.downloads import stored_file_response
 from portfolios.enums import DECLARATION_TEXT, EvidenceState
 from portfolios.filters import EnrolmentFilter
 from portfolios.forms import (
@@ -25,7 +26,6 @@ from portfolios.forms import (
     UnitReasonForm,
 )
 from portfolios.record import units_holding_work
-from portfolios.uploads import open_stored
 from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import Qualification
 
@@ -174,6 +174,7 @@ def portfolio(request, pk):
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
             "can_manage": permissions.can_manage_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "withdrawn_units": withdrawn,
             "history": selectors.enrolment_history(enrolment),
             "combination": selectors.combination_for(enrolment, units=units),
@@ -238,6 +239,7 @@ def evidence_list(request, pk):
             "items": items,
             "can_add": permissions.can_add_evidence(request.user, enrolment),
             "can_submit": permissions.can_submit_for_enrolment(request.user, enrolment),
+            "is_learner": permissions.is_enrolment_learner(request.user, enrolment),
             "EvidenceState": EvidenceState,
         },
     )
@@ -275,10 +277,14 @@ def _saved(evidence, files) -> str:
 def evidence_create(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="add_evidence")
     supersedes = _correcting(request, enrolment)
+    initial = EvidenceForm.initial_from(supersedes, with_date=False)
+    if supersedes is None:
+        # Opened from a criterion ("Add evidence" beside it): the item starts mapped to it.
+        initial["criteria"] = request.GET.getlist("criterion")
     form = EvidenceForm(
         _posted(request),
         _files(request),
-        initial=EvidenceForm.initial_from(supersedes, with_date=False),
+        initial=initial,
         enrolment=enrolment,
         user=request.user,
     )
@@ -340,7 +346,7 @@ def evidence_detail(request, pk):
 @login_required
 def evidence_map(request, pk):
     evidence = selectors.get_evidence_for_user(request.user, pk, action="edit")
-    form = MappingForm(_posted(request), enrolment=evidence.enrolment)
+    form = MappingForm(_posted(request), evidence=evidence)
     response = formflow.posted(request, form) and formflow.apply(
         request,
         form,
@@ -352,7 +358,7 @@ def evidence_map(request, pk):
     )
     if response:
         return response
-    picker = selectors.mapping_picker(evidence.enrolment)
+    picker = selectors.mapping_picker(evidence)
     context = {"evidence": evidence, "enrolment": evidence.enrolment, "form": form}
     context.update({"picker": picker, "checked": form.checked(evidence)})
     return render(
@@ -384,12 +390,13 @@ def _submit(request, *, enrolment, drafts, initial, back_url):
 def enrolment_submit(request, pk):
     enrolment = selectors.get_enrolment_for_user(request.user, pk, action="submit")
     drafts = selectors.drafts_of(enrolment)
-    ready = [e.pk for e in drafts if e.criterion_count]
+    # Every draft is ticked: one that covers no criterion is refused by name, never quietly
+    # left behind while the rest go.
     return _submit(
         request,
         enrolment=enrolment,
         drafts=drafts,
-        initial={"evidence": ready},
+        initial={"evidence": [e.pk for e in drafts]},
         back_url=enrolment.get_absolute_url(),
     )
 
@@ -426,12 +433,8 @@ def evidence_delete(request, pk):
 
 
 def _file_response(evidence_file, *, inline: bool, csp: str = SANDBOX_CSP):
-    try:
-        handle = open_stored(evidence_file.file.name)
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(
-        handle,
+    response = stored_file_response(
+        evidence_file.file.name,
         as_attachment=not inline,
         filename=evidence_file.name,
         content_type=evidence_file.content_type,

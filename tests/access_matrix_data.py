@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import tokens as account_tokens
 from accounts.enums import Role
 from accounts.models import Centre, Membership, Notification, User
 from audit.models import AccessLogEntry
@@ -30,6 +31,7 @@ from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SamplingPlan
+from portfolios import methods as portfolio_methods
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment, EqaGrant, Evidence, EvidenceFile
@@ -170,6 +172,20 @@ def _grant(centre, admin, moderator, **opened):
         ends_at=now + datetime.timedelta(days=7),
         **opened,
     )
+
+
+def _witness_token(enrolment, tutor, criteria_list) -> str:
+    """A witness request of alice's tutor: the token its e-mail would carry."""
+    tokens = []
+    portfolio_methods.witness_request_create(
+        enrolment=enrolment,
+        by=tutor,
+        witness_email="wendy.witness@example.org",
+        criteria=criteria_list,
+        days=14,
+        link_for=lambda token: tokens.append(token) or f"http://testserver/{token}/",
+    )
+    return tokens[0]
 
 
 def build_scenario() -> Scenario:
@@ -331,6 +347,12 @@ def build_scenario() -> Scenario:
             ).pk,
             # Centre A's own unit (not yet published): centre B never sees it.
             "own_unit": _own_unit(centre),
+            # Alice's API token: only she revokes it.
+            "token": account_tokens.token_create(
+                user=alice, name="Alice's script", scope="read", days=30, session_verified=True
+            )[0].pk,
+            # Bob asks a workplace witness about unit B's second criterion.
+            "witness_token": _witness_token(enrolment, bob, criteria(unit_b)[1:]),
         },
     )
 

@@ -68,6 +68,8 @@ OK, REFUSED, DENIED, HIDDEN, LOGIN, METHOD = "ok", "refused", "denied", "hidden"
 # URL patterns with arguments that this matrix does not cover, and why.
 SKIPPED_NAMESPACES = {
     "admin": "Django admin: staff only, each ModelAdmin checks Django's model permissions",
+    "api": "the REST API reads no session, only a token (Authorization: Bearer): "
+    "tests/api/test_resources.py asks each of its URLs as each role, with the same helpers",
 }
 SKIPPED = {
     "password_reset_confirm": "django.contrib.auth: a signed token for a password reset, no "
@@ -101,6 +103,9 @@ CATALOGUE_URLS = (
     "checklist_blank_unit",
     "checklist_blank_qualification",
 )
+# Public pages whose token is the whole of their access (a witness's one-time link): no one
+# opens the record through them, so nothing is logged, and everyone gets the same answer.
+PUBLIC_URLS = ("witness_testimony",)
 # A draft is not shown outside the learner, her tutor and her centre's staff (issue 10, item 5).
 NOT_FOR_DRAFTS = ("other_learner", "other_tutor", "eqa", "eqa_unit", "eqa_expired", "other_admin")
 
@@ -221,6 +226,31 @@ def person_data(s):
 
 def intake_data(s):
     return {"file": SimpleUploadedFile("class.csv", INTAKE_CSV, content_type="text/csv")}
+
+
+def observation_data(s):
+    return {
+        "title": "Forged observation",
+        "observed": "Forged.",
+        "place": "Forged place",
+        "observed_at": "2026-02-01T10:00",
+        "criteria": [s.criterion_b.pk],
+        "password": PASSWORD,
+    }
+
+
+def discussion_data(s):
+    return {
+        "title": "Forged discussion",
+        "date": "2026-02-01",
+        "question_1": "Forged question?",
+        "answer_1": "Forged answer.",
+        "criteria": [s.criterion_b.pk],
+    }
+
+
+def witness_request_data(s):
+    return {"witness_email": "forged@example.org", "days": 7, "criteria": [s.criterion_b.pk]}
 
 
 def enrolment(s):
@@ -373,6 +403,15 @@ MATRIX: dict[str, dict[str, Access]] = {
             data=lambda s: {"reason": "Forged restore"},
         )
     },
+    # A person's own API tokens: only the owner revokes hers; anyone else is told nothing.
+    "token_revoke": {
+        "": Access(
+            kwargs=lambda s: {"pk": s.extra["token"]},
+            get=post_only(anonymous=LOGIN),
+            post=row(HIDDEN, owner=OK),
+            writers=("owner",),
+        )
+    },
     "invitation_accept": {
         "": Access(
             kwargs=lambda s: {"pk": s.extra["invitation"]},
@@ -460,6 +499,54 @@ MATRIX: dict[str, dict[str, Access]] = {
             kwargs=evidence("submitted_file"), get=SUBMITTED_VIEW, post=everyone(METHOD)
         ),
         "draft": Access(kwargs=evidence("draft_file"), get=DRAFT_VIEW, post=everyone(METHOD)),
+    },
+    # ------------------------------------------------ evidence methods as records
+    # The learner's own tutor records observations and discussions and asks witnesses.
+    "observation_create": {
+        "": Access(
+            kwargs=enrolment,
+            get=linked(("tutor",)),
+            post=linked(("tutor",)),
+            data=observation_data,
+            writers=("tutor",),
+        )
+    },
+    "discussion_create": {
+        "": Access(
+            kwargs=enrolment,
+            get=linked(("tutor",)),
+            post=linked(("tutor",)),
+            data=discussion_data,
+            writers=("tutor",),
+        )
+    },
+    "witness_request": {
+        "": Access(
+            kwargs=enrolment,
+            get=linked(("tutor",)),
+            post=linked(("tutor",)),
+            data=witness_request_data,
+            writers=("tutor",),
+        )
+    },
+    # The submitted item is a reflective account, not workplace evidence: even the tutor's
+    # "seen and verified" is refused.
+    "evidence_verify": {
+        "": Access(
+            kwargs=evidence("submitted"),
+            get=linked(("tutor",), linked_to=RECORD_VIEWERS),
+            post=linked(("tutor",), linked_to=RECORD_VIEWERS, outcome=REFUSED),
+            data=lambda s: {"verified_on": "2026-02-01", "place": "Forged place"},
+        )
+    },
+    # Public: whoever holds the link sees the learner's first name and the criteria asked
+    # about (never her surname: checked for the unlinked actors); a forged post is refused.
+    "witness_testimony": {
+        "": Access(
+            kwargs=lambda s: {"token": s.extra["witness_token"]},
+            get=everyone(OK),
+            post=everyone(REFUSED),
+        )
     },
     # ------------------------------------------------ moderation: assessing
     "moderation:evidence_assess": {
@@ -564,7 +651,12 @@ MATRIX: dict[str, dict[str, Access]] = {
     },
     # ------------------------------------------------ moderation: the centre's moderators
     "moderation:plan_list": {
-        "": Access(kwargs=centre_pk, get=centre_page(("iqa",)), post=centre_page(("iqa",)))
+        # The admins read the plans their dashboard's report links to; only IQA changes them.
+        "": Access(
+            kwargs=centre_pk,
+            get=centre_page(("iqa", "admin")),
+            post=centre_page(("iqa", "admin")),
+        )
     },
     "moderation:plan_create": {
         "": Access(
@@ -578,8 +670,8 @@ MATRIX: dict[str, dict[str, Access]] = {
     "moderation:plan_detail": {
         "": Access(
             kwargs=lambda s: {"pk": s.plan.pk},
-            get=centre_page(("iqa",)),
-            post=centre_page(("iqa",)),
+            get=centre_page(("iqa", "admin")),
+            post=centre_page(("iqa", "admin")),
         )
     },
     "moderation:plan_update": {
@@ -690,6 +782,24 @@ MATRIX: dict[str, dict[str, Access]] = {
             post=centre_page(("admin",)),
             data=intake_data,
             writers=("admin",),
+        )
+    },
+    # A learner's whole record as a package: the admins of her centre only; the export is
+    # audited, so the admin's POST writes (an entry).
+    "portable:export": {
+        "": Access(
+            kwargs=enrolment,
+            get=post_only(anonymous=LOGIN),
+            post=linked(("admin",)),
+            writers=("admin",),
+        )
+    },
+    # Bringing a package into the centre: its admins; a forged post (no package) is refused.
+    "portable:import": {
+        "": Access(
+            kwargs=centre,
+            get=centre_page(("admin",)),
+            post=centre_page(("admin",), outcome=REFUSED),
         )
     },
     "intake_confirm": {
@@ -929,7 +1039,7 @@ def test_access(scenario, name, variant, actor, method):
     assert got == expected, f"{cell}: {response.status_code}"
     if method == "GET" and got == OK:
         assert [m for m in _markers(actor) if _shows(body, m)] == [], f"{cell} shows them"
-        if actor in EXTERNAL and name not in CATALOGUE_URLS:
+        if actor in EXTERNAL and name not in CATALOGUE_URLS + PUBLIC_URLS:
             assert logged == 1, f"{cell} is not in the access log"
     if method == "GET" or actor not in access.writers:
         assert changed == [], f"{cell} changed rows"

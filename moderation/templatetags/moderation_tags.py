@@ -77,6 +77,15 @@ def waited(moment) -> str:
 
 
 @register.filter
+def ago(moment) -> str:
+    """ "3 days ago", or "just now" (never "just now ago")."""
+    if not moment:
+        return ""
+    span = waited(moment)
+    return span if span == "just now" else f"{span} ago"
+
+
+@register.filter
 def waited_days(moment) -> int:
     return max(0, (timezone.now() - moment).days) if moment else 0
 

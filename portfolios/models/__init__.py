@@ -17,12 +17,22 @@ from portfolios.models.evidence import (
     EvidenceCriterion,
     EvidenceFile,
 )
+from portfolios.models.imports import PortfolioImport
+from portfolios.models.methods import (
+    DiscussionEntry,
+    Observation,
+    ProfessionalDiscussion,
+    WitnessRequest,
+    WitnessTestimony,
+    WorkplaceVerification,
+)
 from portfolios.models.moves import MovedCriterion, VersionMove
 
 __all__ = [
     "ChangeKind",
     "CriterionDecision",
     "DecisionEvidence",
+    "DiscussionEntry",
     "Enrolment",
     "EnrolmentUnit",
     "EqaGrant",
@@ -31,10 +41,16 @@ __all__ = [
     "EvidenceCriterion",
     "EvidenceFile",
     "MovedCriterion",
+    "Observation",
+    "PortfolioImport",
+    "ProfessionalDiscussion",
     "ReopenedCriterion",
     "Reopening",
     "ReopeningClosure",
     "SignOffAcknowledgement",
     "UnitSignOff",
     "VersionMove",
+    "WitnessRequest",
+    "WitnessTestimony",
+    "WorkplaceVerification",
 ]

@@ -61,6 +61,15 @@ class CriterionDecision(AppendOnlyModel):
         help_text="The decision on the earlier version's criterion that a move between "
         "versions carried to this one (same words, so the same judgement).",
     )
+    imported_from = models.ForeignKey(
+        "portfolios.PortfolioImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        editable=False,
+        help_text="The package this decision arrived in from another installation or centre.",
+    )
 
     objects = CriterionDecisionQuerySet.as_manager()
 
@@ -142,6 +151,15 @@ class UnitSignOff(AppendOnlyModel):
     comments = models.TextField()
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    imported_from = models.ForeignKey(
+        "portfolios.PortfolioImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sign_offs",
+        editable=False,
+        help_text="The package this sign-off arrived in from another installation or centre.",
     )
 
     objects = UnitSignOffQuerySet.as_manager()

@@ -75,6 +75,15 @@ class Evidence(models.Model):
     # Set when a tutor first judges the item; an assessed item is kept for ever (awarding
     # bodies audit it).
     assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    imported_from = models.ForeignKey(
+        "portfolios.PortfolioImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        editable=False,
+        help_text="The package this item arrived in from another installation or centre.",
+    )
 
     objects = EvidenceQuerySet.as_manager()
 

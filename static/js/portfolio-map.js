@@ -10,7 +10,7 @@
   const groups = [...form.querySelectorAll("[data-filter-group]")].reverse();
 
   const count = () => {
-    const n = form.querySelectorAll("input[name=criteria]:checked").length;
+    const n = form.querySelectorAll("input[type=checkbox][name=criteria]:checked").length;
     counter.textContent = `${n} selected`;
   };
 
@@ -32,6 +32,12 @@
       group.classList.toggle("d-none", !visible);
     });
     empty.classList.toggle("d-none", shown > 0);
+    // While filtering, open every unit that holds a match, so the match can be seen.
+    if (words.length) {
+      form.querySelectorAll("details.map-unit:not(.d-none)").forEach((unit) => {
+        unit.open = true;
+      });
+    }
   };
 
   filter.addEventListener("input", apply);

@@ -76,7 +76,9 @@ def test_learner_uploads_maps_submits_and_sees_status(page, sign_in, password, d
     expect(
         page.get_by_role("heading", name=re.compile("Which criteria does E001 cover"))
     ).to_be_visible()
-    picker_filter = page.get_by_label("Filter criteria by words")
+    # Units start folded (none has a tick yet); finding a criterion opens its unit.
+    expect(page.locator(f"#criterion-{brand.pk}")).to_be_hidden()
+    picker_filter = page.get_by_label("Find a criterion by number or words")
     picker_filter.fill("brand to an organisation")
     page.locator(f"#criterion-{brand.pk}").check()
     expect(page.locator(f"#criterion-{challenging.pk}")).to_be_hidden()

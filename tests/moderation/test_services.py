@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import Notification
 from audit.enums import AuditAction
@@ -76,7 +77,7 @@ def test_not_yet_met_without_evidence_is_allowed_and_tells_the_learner(
             feedback="Bring your witness statement.",
         )
     note = Notification.objects.get(recipient=learner)
-    assert "1 not yet met (1.2): see the feedback" in note.message
+    assert note.message == "A/100/0002 1.2 assessed by Bob Bobfield: 1 criterion not yet met (1.2)."
     assert [m.to for m in mail.outbox] == [[learner.email]]
 
 
@@ -377,9 +378,20 @@ def test_submitting_evidence_tells_the_tutor(
     ]
     with django_capture_on_commit_callbacks(execute=True):
         portfolio_services.evidence_submit(items=items, by=learner, declaration_confirmed=True)
-    note = Notification.objects.get(recipient=tutor)
-    assert note.message == f"{learner} submitted 2 evidence items for assessment: E001, E002."
+    # A notice per item, each naming it and opening its assessment; one e-mail.
+    notes = Notification.objects.filter(recipient=tutor).order_by("pk")
+    assert [(n.message, n.url, n.subject) for n in notes] == [
+        (
+            f"{item.reference} Complaint log submitted by {learner}",
+            reverse("moderation:evidence_assess", args=[item.pk]),
+            f"evidence:{item.pk}",
+        )
+        for item in items
+    ]
     assert [m.to for m in mail.outbox] == [[tutor.email]]
+    assert mail.outbox[0].subject == (
+        f"[Portfolio] E001 Complaint log submitted by {learner} (and 1 more)"
+    )
 
 
 def test_signed_unit_takes_no_new_evidence(enrolment, learner, catalogue, signed_unit):

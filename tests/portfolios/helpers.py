@@ -96,3 +96,23 @@ def multipart(fields, files, *, boundary=None, complete=True) -> tuple[bytes, st
 
 def add_url(enrolment) -> str:
     return reverse("evidence_create", args=[enrolment.pk])
+
+
+def shown_text(html: str, testid: str) -> str:
+    """The words of the element with this data-testid, tags taken out and spaces squeezed
+    (the element's own closing tag ends it; nested elements of the same name are not
+    expected)."""
+    import re
+
+    match = re.search(rf'<(\w+)[^>]*data-testid="{re.escape(testid)}"[^>]*>', html)
+    assert match, f"no element {testid!r} on the page"
+    tag, start = match.group(1), match.end()
+    depth, pos = 1, start
+    pattern = re.compile(rf"<(/?){tag}\b[^>]*>")
+    while depth:
+        found = pattern.search(html, pos)
+        assert found, f"element {testid!r} is not closed"
+        depth += -1 if found.group(1) else 1
+        pos = found.end()
+    inner = html[start : found.start()]
+    return " ".join(re.sub(r"<[^>]+>", "", inner).split())

@@ -13,7 +13,7 @@ from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriter
 from qualifications.models import EvidenceMethod, Qualification, Unit
 from tests.factories import MembershipFactory, UserFactory
 from tests.portfolios.conftest import criteria_of, enrol
-from tests.portfolios.helpers import evidence_data, minimal_pdf, upload
+from tests.portfolios.helpers import evidence_data, minimal_pdf, shown_text, upload
 
 # ---------------------------------------------------------------- who may open what
 
@@ -218,7 +218,14 @@ def test_portfolio_page_shows_status_per_criterion(client, world, learner, enrol
     assert portfolio.tally.percent == 0
     assert 'data-testid="overall-percent">0%<' in response.text
     assert "E001" in response.text
-    assert '<progress class="progress-meter"' in response.text
+    # The one measure, overall and per unit: met / evidenced / to do, with the numbers.
+    assert shown_text(response.text, "overall-progress-numbers") == (
+        "0 met · 2 evidenced · 12 to do of 14 criteria"
+    )
+    first = enrolment.units.get(code="A/100/0001")
+    assert shown_text(response.text, f"unit-progress-{first.pk}-numbers") == (
+        "0 met · 1 evidenced · 5 to do of 6 criteria"
+    )
     assert "style=" not in response.text
 
 
@@ -238,7 +245,9 @@ def test_evidence_detail_page(client, world, learner):
     assert response.context["can_submit"] is True
     assert [c.number for c in response.context["criteria"]] == ["1.1", "1.1"]
     assert reverse("evidence_file_preview", args=[world["file"].pk]) in response.text
-    assert world["file"].sha256 in response.text
+    # The learner sees their work, not the record's machinery.
+    assert world["file"].sha256 not in response.text
+    assert "application/pdf" not in response.text
 
 
 def test_tutor_sees_evidence_but_cannot_change_the_learners(client, world, tutor):
@@ -246,6 +255,7 @@ def test_tutor_sees_evidence_but_cannot_change_the_learners(client, world, tutor
     response = client.get(reverse("evidence_detail", args=[world["evidence"].pk]))
     assert response.context["can_edit"] is False
     assert response.context["can_submit"] is False
+    assert world["file"].sha256 in response.text
     response = client.post(reverse("evidence_delete", args=[world["evidence"].pk]))
     assert response.status_code == 403
     assert Evidence.objects.filter(pk=world["evidence"].pk).exists()
@@ -255,7 +265,12 @@ def test_tutor_adds_an_observation_with_only_tutor_methods(client, enrolment, tu
     client.force_login(tutor)
     page = client.get(reverse("evidence_create", args=[enrolment.pk]))
     slugs = {m.slug for m in page.context["form"].fields["method"].queryset}
-    assert slugs == {"observation", "witness-testimony", "expert-witness"}
+    assert slugs == {
+        "observation",
+        "witness-testimony",
+        "expert-witness",
+        "professional-discussion",
+    }
     response = client.post(
         reverse("evidence_create", args=[enrolment.pk]),
         evidence_data(observation, title="Observed at the counter", text="Greeted every customer."),
@@ -529,9 +544,14 @@ def test_learner_dashboard_links_to_portfolio(client, world, learner, enrolment)
     assert (
         row.evidence_count,
         row.draft_count,
-        row.criteria_total,
-        row.criteria_with_evidence,
-    ) == (1, 1, 14, 2)
+        row.progress.overall.total,
+        row.progress.overall.met,
+        row.progress.overall.evidenced,
+        row.progress.overall.to_do,
+    ) == (1, 1, 14, 0, 2, 12)
+    assert shown_text(response.text, "dashboard-progress-numbers") == (
+        "0 met · 2 evidenced · 12 to do of 14 criteria"
+    )
 
 
 def test_admin_dashboard_links_to_enrolments(client, world, centre_admin, centre):

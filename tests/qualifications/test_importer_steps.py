@@ -1,8 +1,6 @@
 """Each step of the importer's pipeline on its own: normalise, segment, metadata, extract,
 validate, the families' scores, the pipeline's choice, and the preview's corrections."""
 
-import time
-
 import pytest
 
 from qualifications.importer import SpecParseError, parse_spec
@@ -193,11 +191,11 @@ def test_grading_grid_is_named_in_plain_words_with_its_reasons():
 
 
 @needs_seeds
-def test_seed_003_handbook_parses_in_under_a_second():
+def test_seed_003_handbook_parses_whole():
+    # How fast is measured in bench/importer.py (ms_per_spec), not here: a timed test fails
+    # on a busy machine for no fault of the code.
     text = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
-    start = time.perf_counter()
     result = parse_spec(text)
-    assert time.perf_counter() - start < 1.0
     assert (len(result.units), sum(u.criteria_count for u in result.units)) == (39, 535)
 
 

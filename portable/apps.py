@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortableConfig(AppConfig):
+    name = "portable"
+    verbose_name = "Portable portfolios"
