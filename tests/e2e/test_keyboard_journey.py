@@ -82,8 +82,12 @@ def test_learner_uploads_maps_submits_and_tutor_decides_by_keyboard(
     tab_to(page, page.get_by_role("button", name="Save and choose criteria"))
     page.keyboard.press("Enter")
 
-    # ... mapped to two criteria with Space.
+    # ... mapped to two criteria: Enter opens the unit, Space ticks.
     expect(page.get_by_role("heading", name=re.compile("Which criteria does E001"))).to_be_visible()
+    unit = page.get_by_test_id(f"map-unit-{catalogue.unit_a.pk}")
+    tab_to(page, unit.locator("> summary"))
+    page.keyboard.press("Enter")
+    expect(unit).to_have_attribute("open", "")
     for criterion in (first, second):
         box = page.locator(f"#criterion-{criterion.pk}")
         tab_to(page, box)
