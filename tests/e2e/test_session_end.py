@@ -13,6 +13,7 @@ def test_signed_out_fragment_is_not_swapped_in(page, sign_in, learner, password)
     expect(page.get_by_test_id("dashboard-title")).to_have_text("My portfolio")
     badge = reverse("moderation:notification_badge")
     target = page.locator(f"[hx-get='{badge}']")
+    page.wait_for_load_state("networkidle")  # the badge's own first fetch has landed
     before = target.inner_html()
     page.context.clear_cookies()
     swapped = page.evaluate(
@@ -24,4 +25,5 @@ def test_signed_out_fragment_is_not_swapped_in(page, sign_in, learner, password)
     )
     assert swapped
     assert target.inner_html() == before
+    assert "Sign in" not in target.inner_html()
     expect(page.locator("nav form input[name=username]")).to_have_count(0)
