@@ -1,16 +1,15 @@
 """The centre's progress export, for its admins: the same rows as the CSV the centre page
-offers (`centres.selectors.progress_rows`, `centres.exports.progress_export`), as JSON or CSV,
-with the audit chain's head."""
+offers (`centres.exports.progress_rows`, `centres.exports.progress_export`), as JSON or CSV
+(streamed, as the page streams it), with the audit chain's head."""
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from ninja import Router
 
 from accounts.selectors import get_centre_for_user
 from api.common import READ_ERRORS, Id
 from api.schemas import ProgressExport
 from audit.chain import chain_head
-from centres.exports import progress_export
-from centres.selectors import EXPORT_HEADERS, progress_rows
+from centres.exports import EXPORT_HEADERS, progress_export, progress_rows
 
 router = Router(tags=["export"])
 
@@ -45,7 +44,7 @@ def progress_csv(request, centre_id: Id):
     """The same export as CSV, exactly the file the centre page gives (centre admins)."""
     centre = get_centre_for_user(request.user, centre_id, manage=True)
     export = progress_export(centre, "csv")
-    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(export.content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["X-Audit-Chain-Head"] = export.head
     return response

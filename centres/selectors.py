@@ -1,4 +1,4 @@
-"""The numbers behind a centre's dashboard, its tutors' risk lists and its progress exports.
+"""The numbers behind a centre's dashboard and its tutors' risk lists, and its people.
 
 Every function reads a whole centre in a fixed number of queries, however many learners it has.
 """
@@ -7,36 +7,57 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Membership, User
+from audit.models import AuditEntry
 from centres.models import IntakeUpload
 from centres.reporting import (
     PROGRESS_BUCKETS,
+    RAG_ORDER,
     WAITING_BUCKETS,
     Rag,
     Schedule,
     bars,
-    histogram,
-    percent,
+    behind_by_sql,
+    bucket_sql,
+    elapsed_percent_sql,
+    percent_sql,
+    rag_sql,
     schedule,
 )
 from moderation import dashboards as moderation_dashboards
 from moderation import plans as moderation_plans
 from moderation import record as moderation_record
-from moderation.enums import ModeratorKind, SampleOutcome
-from moderation.models import SampleDecision, SamplingPlan
-from portfolios import record as portfolio_record
+from moderation.models import SamplingPlan
+from moderation.sampling import Coverage, Grid
 from portfolios.enums import EnrolmentStatus
-from portfolios.models import CriterionDecision, Enrolment, Evidence, UnitSignOff
+from portfolios.models import (
+    CriterionDecision,
+    Enrolment,
+    EnrolmentUnit,
+    Evidence,
+)
 from qualifications import permissions as catalogue
-from qualifications.models import Qualification, Unit
-
-RAGS = [Rag.RED, Rag.AMBER, Rag.GREEN]
+from qualifications.models import AssessmentCriterion, Qualification
 
 # A learner with no evidence or decision for this long is "inactive" on the tutor's list.
 INACTIVE_DAYS = 21
@@ -64,7 +85,7 @@ class LearnerProgress:
         return max(0, (now - since).days)
 
 
-def _last_activity(enrolment_ids) -> dict[int, datetime.datetime]:
+def last_activity_of(enrolment_ids) -> dict[int, datetime.datetime]:
     """The latest evidence change or tutor decision per enrolment (two queries)."""
     latest = dict(
         Evidence.objects.filter(enrolment_id__in=enrolment_ids)
@@ -97,7 +118,7 @@ def learner_progress(enrolments, *, today=None) -> list[LearnerProgress]:
     enrolments = list(enrolments)
     ids = [e.pk for e in enrolments]
     units = moderation_dashboards.unit_progress(ids)
-    activity = _last_activity(ids)
+    activity = last_activity_of(ids)
     waiting = _waiting(ids)
     per_enrolment = defaultdict(lambda: {"met": 0, "total": 0, "signed": 0, "units": 0})
     for (enrolment_id, _unit_id), p in units.items():
@@ -130,61 +151,244 @@ def learner_progress(enrolments, *, today=None) -> list[LearnerProgress]:
     return result
 
 
+# ---------------------------------------------------------------- the centre's report
+
+BEHIND_PER_PAGE = 50
+# A centre's summary is kept this long at most (it is also replaced at the next change).
+SUMMARY_SECONDS = 24 * 60 * 60
+
+
+def _met_count():
+    """Criteria met (`portfolios.state`) in the current units of the outer enrolment."""
+    current_unit = EnrolmentUnit.objects.current().filter(
+        enrolment=OuterRef("enrolment_id"), unit=OuterRef("unit_id")
+    )
+    return Subquery(
+        CriterionDecision.objects.met()
+        .filter(Exists(current_unit), enrolment=OuterRef("pk"))
+        .order_by()
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _criteria_count():
+    """Criteria in the current units of the outer enrolment."""
+    return Subquery(
+        AssessmentCriterion.objects.filter(
+            unit__enrolment_units__enrolment=OuterRef("pk"),
+            unit__enrolment_units__withdrawn_at__isnull=True,
+        )
+        .order_by()
+        .values("unit__enrolment_units__enrolment")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def with_progress(enrolments, *, today):
+    """Each enrolment with `met`, `total` (criteria of its current units), `percent_done`,
+    `percent_elapsed` and `behind_by`, computed by the database by the rules of
+    `centres.reporting`."""
+    return (
+        enrolments.annotate(
+            met=Coalesce(_met_count(), 0),
+            total=Coalesce(_criteria_count(), 0),
+            percent_elapsed=elapsed_percent_sql("start_date", "planned_end_date", today),
+        )
+        .annotate(percent_done=percent_sql("met", "total"))
+        .annotate(behind_by=behind_by_sql("percent_done", "percent_elapsed"))
+    )
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """What the centre's report counts over all its active learners (kept in the cache)."""
+
+    active: int
+    rag_counts: dict[str, int]
+    progress_counts: list[int]  # per PROGRESS_BUCKETS
+    behind: list[tuple[int, int, int]]  # (enrolment, % done, % elapsed), most behind first
+    coverage: list[tuple[int, Coverage]]  # (sampling plan, its coverage)
+
+
+def _progress_summary(centre, today) -> ProgressSummary:
+    """Three queries for the counts and the order of who is behind, and the sampling plans'
+    grids (their own fixed number)."""
+    active = Enrolment.objects.filter(centre=centre, status=EnrolmentStatus.ACTIVE)
+    rows = active.annotate(
+        met=Coalesce(_met_count(), 0),
+        total=Coalesce(_criteria_count(), 0),
+        percent_elapsed=elapsed_percent_sql("start_date", "planned_end_date", today),
+    )
+    done = percent_sql("met", "total")
+    rag = rag_sql(done, "percent_elapsed")
+    bucket = bucket_sql(done, PROGRESS_BUCKETS)
+    counts = rows.distinct().aggregate(
+        # DISTINCT (a no-op: the primary key is selected) keeps the rows a subquery of their
+        # own, so the database counts each learner's criteria once, not once per use.
+        active=Count("pk"),
+        **{f"rag_{i}": Count("pk", filter=Q(Exact(rag, i))) for i in range(len(RAG_ORDER))},
+        **{
+            f"bucket_{i}": Count("pk", filter=Q(Exact(bucket, i)))
+            for i in range(len(PROGRESS_BUCKETS))
+        },
+    )
+    behind = list(
+        with_progress(active, today=today)
+        .filter(behind_by__gt=0)
+        .order_by("-behind_by", "learner__last_name", "learner__first_name", "pk")
+        .values_list("pk", "percent_done", "percent_elapsed")
+    )
+    plans = SamplingPlan.objects.filter(centre=centre).select_related("tutor", "qualification")
+    return ProgressSummary(
+        active=counts["active"],
+        rag_counts={rag: counts[f"rag_{i}"] for i, rag in enumerate(RAG_ORDER)},
+        progress_counts=[counts[f"bucket_{i}"] for i in range(len(PROGRESS_BUCKETS))],
+        behind=behind,
+        coverage=[(g.plan.pk, g.coverage) for g in moderation_plans.plan_grids(list(plans))],
+    )
+
+
+def progress_summary(centre, *, today) -> ProgressSummary:
+    """The centre's summary, from the cache while nothing at the centre has changed.
+
+    Every change to the record is written with an audit entry naming its centre in the same
+    transaction (`audit`), so the centre's last entry (its number and chained hash, unique
+    to this trail) says whether anything the summary counts has changed; the day is part of
+    the key because the share of time passed moves with it. A centre without entries is
+    never cached.
+    """
+    last = (
+        AuditEntry.objects.filter(centre_id=centre.pk)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    if last is None:
+        return _progress_summary(centre, today)
+    key = f"centre-progress:{centre.pk}:{today.isoformat()}:{last[0]}:{last[1][:32]}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = _progress_summary(centre, today)
+        cache.set(key, summary, SUMMARY_SECONDS)
+    return summary
+
+
+def plan_coverage(centre, *, today=None) -> dict[int, Coverage]:
+    """{sampling plan id: its coverage} of the centre's plans, from its summary."""
+    today = today or timezone.localdate()
+    return dict(progress_summary(centre, today=today).coverage)
+
+
+def _waiting_at(centre, now) -> tuple[int, int | None, list[int]]:
+    """Evidence waiting for assessment at the centre: how many, the oldest wait in days, and
+    how many waited for each of WAITING_BUCKETS' days (one query)."""
+    counts = (
+        Evidence.objects.awaiting_assessment()
+        .filter(enrolment__centre=centre)
+        .aggregate(
+            n=Count("pk"),
+            oldest=Min("submitted_at"),
+            **{
+                f"bucket_{i}": Count(
+                    "pk",
+                    filter=Q(
+                        submitted_at__gt=now - datetime.timedelta(days=high + 1),
+                        submitted_at__lte=now - datetime.timedelta(days=low),
+                    ),
+                )
+                for i, (_, low, high) in enumerate(WAITING_BUCKETS)
+            },
+        )
+    )
+    oldest = (now - counts["oldest"]).days if counts["oldest"] else None
+    return counts["n"], oldest, [counts[f"bucket_{i}"] for i in range(len(WAITING_BUCKETS))]
+
+
+def _by_qualification(centre) -> list[tuple[str, dict[str, int]]]:
+    rows = (
+        Enrolment.objects.filter(centre=centre)
+        .order_by()
+        .values("qualification__number", "qualification__title")
+        .annotate(
+            **{status: Count("pk", filter=Q(status=status)) for status in EnrolmentStatus.values}
+        )
+    )
+    return sorted(
+        (
+            f"{row['qualification__number']} {row['qualification__title']}"
+            if row["qualification__number"]
+            else "Short courses (single unit)",
+            {status: row[status] for status in EnrolmentStatus.values},
+        )
+        for row in rows
+    )
+
+
 @dataclass
 class CentreReport:
     by_qualification: list[tuple[str, dict[str, int]]]
-    learners: list[LearnerProgress]
+    active: int
     rag_counts: dict[str, int]
     progress_bars: list
-    waiting_days: list[int]
+    waiting_count: int
+    oldest_wait: int | None
     waiting_bars: list
-    coverage: list = field(default_factory=list)  # moderation Grids, one per sampling plan
+    behind: Page  # of LearnerProgress, most behind first
+    coverage: list = field(default_factory=list)  # moderation Grids (coverage only)
     referrals: list = field(default_factory=list)
 
-    @property
-    def behind(self) -> list[LearnerProgress]:
-        return sorted(
-            (p for p in self.learners if p.schedule.is_behind),
-            key=lambda p: (-p.schedule.behind_by, str(p.enrolment.learner)),
+
+def _behind_page(summary: ProgressSummary, page_number, today) -> Page:
+    page = Paginator(summary.behind, BEHIND_PER_PAGE).get_page(page_number)
+    ids = [pk for pk, _, _ in page.object_list]
+    enrolments = Enrolment.objects.select_related("learner", "tutor", "qualification").in_bulk(ids)
+    activity = last_activity_of(ids)
+    page.object_list = [
+        LearnerProgress(
+            enrolment=enrolments[pk],
+            met=0,
+            total=0,
+            schedule=Schedule(percent_done=done, percent_elapsed=elapsed),
+            last_activity=activity.get(pk),
         )
-
-    @property
-    def oldest_wait(self) -> int | None:
-        return max(self.waiting_days) if self.waiting_days else None
-
-
-def centre_report(centre, *, today=None) -> CentreReport:
-    now = timezone.now()
-    enrolments = list(
-        Enrolment.objects.filter(centre=centre)
-        .select_related("learner", "tutor", "qualification")
-        .order_by("learner__last_name", "learner__first_name", "pk")
-    )
-    by_qualification = defaultdict(lambda: dict.fromkeys(EnrolmentStatus.values, 0))
-    for e in enrolments:
-        label = (
-            f"{e.qualification.number} {e.qualification.title}"
-            if e.qualification
-            else ("Short courses (single unit)")
-        )
-        by_qualification[label][e.status] += 1
-    active = [e for e in enrolments if e.status == EnrolmentStatus.ACTIVE]
-    learners = learner_progress(active, today=today)
-    waiting_days = [
-        (now - submitted).days
-        for submitted in Evidence.objects.awaiting_assessment()
-        .filter(enrolment__centre=centre)
-        .values_list("submitted_at", flat=True)
+        for pk, done, elapsed in page.object_list
+        if pk in enrolments
     ]
+    return page
+
+
+def _bars(edges, counts):
+    return bars([(label, n) for (label, _, _), n in zip(edges, counts, strict=True)])
+
+
+def centre_report(centre, *, today=None, page=None) -> CentreReport:
+    """The centre's report: counts made by the database, the learners behind schedule one
+    page (`page`) at a time. A fixed number of queries whatever the number of learners."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    summary = progress_summary(centre, today=today)
+    waiting_count, oldest_wait, waiting_counts = _waiting_at(centre, now)
     plans = SamplingPlan.objects.filter(centre=centre).select_related("tutor", "qualification")
+    plans = plans.in_bulk([pk for pk, _ in summary.coverage])
     return CentreReport(
-        by_qualification=sorted(by_qualification.items()),
-        learners=learners,
-        rag_counts={rag: sum(p.schedule.rag == rag for p in learners) for rag in RAGS},
-        progress_bars=bars(histogram([p.percent for p in learners], PROGRESS_BUCKETS)),
-        waiting_days=sorted(waiting_days, reverse=True),
-        waiting_bars=bars(histogram(waiting_days, WAITING_BUCKETS)),
-        coverage=moderation_plans.plan_grids(list(plans)),
+        by_qualification=_by_qualification(centre),
+        active=summary.active,
+        rag_counts=summary.rag_counts,
+        progress_bars=_bars(PROGRESS_BUCKETS, summary.progress_counts),
+        waiting_count=waiting_count,
+        oldest_wait=oldest_wait,
+        waiting_bars=_bars(WAITING_BUCKETS, waiting_counts),
+        behind=_behind_page(summary, page, today),
+        coverage=[
+            Grid(plan=plans[pk], units=[], rows=[], coverage=coverage)
+            for pk, coverage in summary.coverage
+            if pk in plans
+        ],
         referrals=moderation_record.open_referrals(centre),
     )
 
@@ -213,114 +417,6 @@ def tutor_risk_list(tutor, centre, *, today=None) -> list[tuple[LearnerProgress,
         rows.append((score, str(p.enrolment.learner), p, reasons))
     rows.sort(key=lambda row: (-row[0], row[1]))
     return [(p, reasons) for _, _, p, reasons in rows]
-
-
-# ---------------------------------------------------------------- progress export
-
-EXPORT_HEADERS = [
-    "learner",
-    "email",
-    "registration_number",
-    "qualification",
-    "unit",
-    "unit_title",
-    "criteria_met",
-    "criteria_total",
-    "percent",
-    "last_activity",
-    "tutor",
-    "sign_off",
-    "internal_moderation",
-    "external_moderation",
-    # The specification versions the learner is on (a unit is versioned apart from its
-    # qualification) and the grades; last, so the older columns keep their places.
-    "qualification_version",
-    "unit_version",
-    "unit_grade",
-    "qualification_grade",
-    "qualification_points",
-]
-
-
-def _moderation_states(enrolment_ids) -> dict[tuple[int, int, str], str]:
-    states = {}
-    for enrolment_id, unit_id, kind, outcome in (
-        SampleDecision.objects.latest()
-        .filter(sample__enrolment_id__in=enrolment_ids)
-        .values_list("sample__enrolment_id", "sample__unit_id", "sample__kind", "outcome")
-    ):
-        states[(enrolment_id, unit_id, kind)] = (
-            "referred back" if outcome == SampleOutcome.REFERRED else "agreed"
-        )
-    return states
-
-
-def _sign_off_dates(enrolment_ids) -> dict[tuple[int, int], datetime.datetime]:
-    return {
-        (e, u): at
-        for e, u, at in UnitSignOff.objects.latest()
-        .filter(enrolment_id__in=enrolment_ids)
-        .values_list("enrolment_id", "unit_id", "signed_at")
-    }
-
-
-def progress_rows(centre) -> list[list]:
-    """One row per learner and unit, for the centre's progress export (a fixed number of
-    queries), with the specification versions the learner is on and their grades
-    (`portfolios.record.achievements_for`)."""
-    enrolments = list(
-        Enrolment.objects.filter(centre=centre)
-        .select_related("learner", "tutor", "qualification")
-        .order_by("learner__last_name", "learner__first_name", "pk")
-    )
-    ids = [e.pk for e in enrolments]
-    units = moderation_dashboards.unit_progress(ids)
-    unit_rows = {u.pk: u for u in Unit.objects.filter(pk__in={u for _, u in units})}
-    activity = _last_activity(ids)
-    signed = _sign_off_dates(ids)
-    moderated = _moderation_states(ids)
-    achievements = portfolio_record.achievements_for(enrolments)
-    rows = []
-    for e in enrolments:
-        last = activity.get(e.pk)
-        achievement = achievements[e.pk]
-        qualification_grade = achievement.qualification
-        for (enrolment_id, unit_id), p in sorted(
-            ((k, v) for k, v in units.items() if k[0] == e.pk),
-            key=lambda item: unit_rows[item[0][1]].code or unit_rows[item[0][1]].title,
-        ):
-            unit = unit_rows[unit_id]
-            if p["signed"]:
-                sign_off = f"signed {timezone.localtime(signed[(enrolment_id, unit_id)]):%Y-%m-%d}"
-            elif (enrolment_id, unit_id) in signed:
-                sign_off = "referred back"
-            else:
-                sign_off = "not signed"
-            unit_grade = achievement.units.get(unit_id)
-            rows.append(
-                [
-                    str(e.learner),
-                    e.learner.email,
-                    e.registration_number,
-                    e.qualification.number if e.qualification else "",
-                    unit.code,
-                    unit.title,
-                    p["met"],
-                    p["total"],
-                    percent(p["met"], p["total"]),
-                    timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "",
-                    str(e.tutor),
-                    sign_off,
-                    moderated.get((enrolment_id, unit_id, ModeratorKind.INTERNAL), "not sampled"),
-                    moderated.get((enrolment_id, unit_id, ModeratorKind.EXTERNAL), "not sampled"),
-                    e.qualification.version if e.qualification else "",
-                    unit.version,
-                    unit_grade.grade_text if unit_grade else "",
-                    qualification_grade.grade_label if qualification_grade else "",
-                    qualification_grade.points if qualification_grade else "",
-                ]
-            )
-    return rows
 
 
 # ---------------------------------------------------------------- the centre's people

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -86,7 +86,9 @@ def progress_export(request, pk, fmt):
     if fmt not in EXPORT_FORMATS:
         raise Http404("No such format.")
     export = progress_export_file(centre, fmt)
-    response = HttpResponse(export.content, content_type=export.content_type)
+    # The CSV is written as it is read, a chunk of learners at a time.
+    response_class = StreamingHttpResponse if export.streaming else HttpResponse
+    response = response_class(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["X-Audit-Chain-Head"] = export.head
     return response

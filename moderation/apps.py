@@ -8,8 +8,12 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from audit.digest import register
         from moderation import models
+        from moderation.enums import VACS_FIELDS
 
         # Moderators' samples and decisions are record: see portfolios.apps.
-        for model in (models.Sample, models.SampleDecision):
-            register(model)
+        register(models.Sample)
+        register(
+            models.SampleDecision,
+            added_later=VACS_FIELDS,
+        )
         register(models.SamplingPlan, exclude=("updated_at",))

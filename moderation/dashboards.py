@@ -17,6 +17,7 @@ from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SampleDecision
 from moderation.plans import plan_grids, plans_for
 from moderation.record import open_referrals
+from moderation.sampling import Grid
 from portfolios import permissions as portfolio_permissions
 from portfolios.enums import DecisionOutcome, EnrolmentStatus
 from portfolios.models import (
@@ -50,10 +51,20 @@ def tutor_queue(user, centre):
     )
 
 
-def tutor_queue_at(user, centres) -> list:
-    """The tutor's queue across every centre they tutor at, oldest first."""
-    items = [item for centre in centres for item in tutor_queue(user, centre)]
-    return sorted(items, key=lambda e: (e.submitted_at, e.pk))
+def tutor_queue_for(user, centres):
+    """The tutor's queue across every centre they tutor at, oldest first, as one queryset
+    (for paging)."""
+    return (
+        Evidence.objects.awaiting_assessment()
+        .filter(
+            enrolment__centre__in=list(centres),
+            enrolment__tutor=user,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+        )
+        .select_related("enrolment__learner", "method")
+        .annotate(criterion_count=Count("links", distinct=True))
+        .order_by("submitted_at", "pk")
+    )
 
 
 def unit_progress(enrolment_ids) -> dict[tuple[int, int], dict]:
@@ -88,7 +99,7 @@ def unit_progress(enrolment_ids) -> dict[tuple[int, int], dict]:
 
 def next_in_queue(user, centres, *, after: int):
     """The oldest item in the tutor's queue other than item `after`, or None."""
-    return next((e for e in tutor_queue_at(user, centres) if e.pk != after), None)
+    return tutor_queue_for(user, centres).exclude(pk=after).first()
 
 
 def units_ready_to_sign(enrolments) -> list:
@@ -193,8 +204,14 @@ def learner_next_steps(user, centre) -> dict:
 # ---------------------------------------------------------------- internal moderators
 
 
-def iqa_overview(user, centre) -> dict:
+def iqa_overview(user, centre, *, coverage: dict | None = None) -> dict:
+    """`coverage`: {plan id: Coverage} already worked out (the centre's cached summary); the
+    plans' cards need no more, so their grids are not built again."""
     plans = list(plans_for(user, centre))
+    if coverage is not None and all(p.pk in coverage for p in plans):
+        grids = [Grid(plan=p, units=[], rows=[], coverage=coverage[p.pk]) for p in plans]
+    else:
+        grids = plan_grids(plans)
     signed_recently = list(
         UnitSignOff.objects.filter(enrolment__centre=centre)
         .standing()
@@ -210,7 +227,7 @@ def iqa_overview(user, centre) -> dict:
         .order_by("-signed_at", "-pk")[:10]
     )
     return {
-        "grids": plan_grids(plans),
+        "grids": grids,
         "open_referrals": open_referrals(centre, kind=ModeratorKind.INTERNAL),
         "signed_not_sampled": signed_recently,
     }

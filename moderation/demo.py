@@ -20,6 +20,7 @@ from accounts.demo import DEMO_PASSWORD
 from moderation import services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SamplingPlan
+from moderation.vacs import VACS_ALL_YES, VacsChecklist
 from portfolios import services as portfolio_services
 from portfolios.demo import demo_pdf
 from portfolios.enums import DecisionOutcome
@@ -124,6 +125,15 @@ def _moderate(enrolment, unit, iqa, outcome, *, seen=None, reopen=()):
         if referred
         else "",
         reopen_criteria=reopen,
+        vacs=VacsChecklist(
+            valid=True,
+            authentic=True,
+            current=True,
+            sufficient=False,
+            notes={"sufficient": "One example for outcome 1; the criteria ask for two."},
+        )
+        if referred
+        else VACS_ALL_YES,
         password=DEMO_PASSWORD,
         seen_id=seen.pk if seen else None,
     )

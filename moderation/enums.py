@@ -34,3 +34,23 @@ class CellState(models.TextChoices):
     DUE = "due", "Due"
     REFERRED = "referred", "Referred back"
     DONE = "done", "Done"
+
+
+class Vacs(models.TextChoices):
+    """The internal moderator's four judgements of the evidence behind a tutor's decisions."""
+
+    VALID = "valid", "Valid"
+    AUTHENTIC = "authentic", "Authentic"
+    CURRENT = "current", "Current"
+    SUFFICIENT = "sufficient", "Sufficient"
+
+
+VACS_QUESTIONS = {
+    Vacs.VALID: "Does the evidence show the criteria it is mapped to?",
+    Vacs.AUTHENTIC: "Is it the learner's own work?",
+    Vacs.CURRENT: "Does it show what the learner can do now?",
+    Vacs.SUFFICIENT: "Is there enough of it to cover every criterion?",
+}
+
+# The SampleDecision fields that hold the checklist: each judgement and its note.
+VACS_FIELDS = tuple(f"{name}{suffix}" for name in Vacs.values for suffix in ("", "_note"))

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.enums import Role
-from moderation.enums import SampleOutcome
-from moderation.services import DecisionRequest
+from moderation.enums import VACS_QUESTIONS, SampleOutcome, Vacs
+from moderation.services import DecisionRequest, existing_plan
+from moderation.vacs import VacsChecklist
 from portfolios.enums import DecisionOutcome
 from portfolios.models import Enrolment
 from portfolios.selectors import people_at
@@ -235,11 +236,30 @@ class SampleDecisionForm(_SignatureFields):
         "code",
     ]
 
-    def __init__(self, *args, criteria, latest=None, **kwargs):
+    def __init__(self, *args, criteria, latest=None, vacs=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reopen_criteria"].queryset = criteria
         self.fields["reopen_criteria"].label_from_instance = lambda c: f"{c.number} {c.text}"
         self.fields["seen"].initial = latest.pk if latest else None
+        # The internal moderator's VACS checklist: four yes/no answers, a note for each "no".
+        self.vacs_rows = []
+        if vacs:
+            for name, label in Vacs.choices:
+                self.fields[f"vacs_{name}"] = forms.TypedChoiceField(
+                    label=label,
+                    choices=[("yes", "Yes"), ("no", "No")],
+                    coerce=lambda value: value == "yes",
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    help_text=VACS_QUESTIONS[name],
+                    error_messages={"required": f"Answer: is the evidence {label.lower()}?"},
+                )
+                self.fields[f"vacs_{name}_note"] = forms.CharField(
+                    label=f"Why not {label.lower()}?",
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 1, "class": "form-control"}),
+                )
+                self.vacs_rows.append((self[f"vacs_{name}"], self[f"vacs_{name}_note"]))
 
     def clean(self):
         data = super().clean()
@@ -248,12 +268,21 @@ class SampleDecisionForm(_SignatureFields):
             self.add_error("required_actions", "Say what the tutor must do.")
         if not referred and data.get("reopen_criteria"):
             self.add_error("reopen_criteria", "Only a referral reopens criteria.")
+        if self.vacs_rows and all(f"vacs_{name}" in data for name in Vacs.values):
+            data["vacs"] = VacsChecklist(
+                **{name: data[f"vacs_{name}"] for name in Vacs.values},
+                notes={name: data.get(f"vacs_{name}_note") or "" for name in Vacs.values},
+            )
+            if data.get("outcome"):
+                for field, message in data["vacs"].problems(data["outcome"]).items():
+                    self.add_error(field, message)
         return data
 
     def service_kwargs(self) -> dict:
         """For `services.sample_decide`."""
         data = self.cleaned_data
         return {
+            "vacs": data.get("vacs"),
             "outcome": data["outcome"],
             "comments": data["comments"],
             "required_actions": data["required_actions"],
@@ -305,8 +334,10 @@ class SamplingPlanForm(_Form):
         help_text="One per line, matched against where workplace evidence is kept.",
     )
 
-    def __init__(self, *args, centre, moderator, **kwargs):
+    def __init__(self, *args, centre, moderator, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.centre, self.plan = centre, plan
+        self.existing_plan = None  # the plan this one would duplicate, linked from the page
         self.fields["tutor"].queryset = people_at(centre, Role.TUTOR).exclude(pk=moderator.pk)
         in_use = Enrolment.objects.filter(centre=centre, qualification__isnull=False)
         usable = usable_q(centre)
@@ -340,6 +371,22 @@ class SamplingPlanForm(_Form):
             "risk_learners": list(plan.risk_learners.values_list("pk", flat=True)),
             "risk_locations": plan.risk_locations,
         }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tutor") and data.get("qualification"):
+            self.existing_plan = existing_plan(
+                centre=self.centre,
+                tutor=data["tutor"],
+                qualification=data["qualification"],
+                plan=self.plan,
+            )
+            if self.existing_plan is not None:
+                raise ValidationError(
+                    f"{data['tutor']} already has a plan for {data['qualification'].number} "
+                    f"{data['qualification'].title}: change that plan instead."
+                )
+        return data
 
     def service_kwargs(self) -> dict:
         """For `services.plan_save`."""
@@ -419,4 +466,34 @@ class GrantForm(_Form):
             "enrolments": list(data["enrolments"]),
             "units": list(data["units"]),
             "note": data["note"],
+        }
+
+
+class PlannedSamplesForm(_Form):
+    """The planned sample date of each learner in a plan's sample (empty: not planned)."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            name = f"planned_{row.enrolment.pk}"
+            self.fields[name] = forms.DateField(
+                label=f"Planned sample date for {row.enrolment.learner}",
+                required=False,
+                widget=forms.DateInput(
+                    attrs={"type": "date", "class": "form-control form-control-sm"},
+                    format="%Y-%m-%d",
+                ),
+                initial=row.planned_on,
+            )
+            row.planned_field = self[name]
+
+    def service_kwargs(self) -> dict:
+        """For `services.planned_samples_save`: only the dates that changed."""
+        return {
+            "dates": {
+                row.enrolment.pk: self.cleaned_data[f"planned_{row.enrolment.pk}"]
+                for row in self.rows
+                if self.cleaned_data[f"planned_{row.enrolment.pk}"] != row.planned_on
+            }
         }

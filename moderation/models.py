@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Centre
 from audit.models import AppendOnlyModel, AppendOnlyQuerySet
-from moderation.enums import ModeratorKind, SampleOutcome, SampleStage
+from moderation.enums import ModeratorKind, SampleOutcome, SampleStage, Vacs
 from portfolios.models import Enrolment, EqaGrant, ReopenedCriterion, Reopening, UnitSignOff
 from qualifications.models import EvidenceMethod, Qualification, Unit
 
@@ -169,11 +169,37 @@ class SampleDecision(AppendOnlyModel):
         help_text="What a referral opened again in the learner's record.",
     )
 
+    # The internal moderator's VACS checklist (valid, authentic, current, sufficient), each
+    # with a note when it is "no". Empty (NULL) for external moderators and for decisions
+    # made before it was asked: NULL keeps those rows' audit digests as they were written.
+    valid = models.BooleanField(null=True, blank=True)
+    valid_note = models.TextField(null=True, blank=True)
+    authentic = models.BooleanField(null=True, blank=True)
+    authentic_note = models.TextField(null=True, blank=True)
+    current = models.BooleanField(null=True, blank=True)
+    current_note = models.TextField(null=True, blank=True)
+    sufficient = models.BooleanField(null=True, blank=True)
+    sufficient_note = models.TextField(null=True, blank=True)
+
     objects = SampleDecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["sample", "signed_at", "pk"]
         constraints = [
+            # Agreement means every judgement of the checklist is "yes".
+            models.CheckConstraint(
+                condition=~Q(outcome="agreed")
+                | ~(Q(valid=False) | Q(authentic=False) | Q(current=False) | Q(sufficient=False)),
+                name="agreed_sample_is_vacs",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=~Q(**{name: False})
+                    | (Q(**{f"{name}_note__isnull": False}) & ~Q(**{f"{name}_note": ""})),
+                    name=f"sample_decision_{name}_no_has_note",
+                )
+                for name in Vacs.values
+            ),
             models.UniqueConstraint(
                 fields=["sample"],
                 condition=Q(supersedes__isnull=True),
@@ -204,3 +230,30 @@ class SampleDecision(AppendOnlyModel):
     @property
     def is_referral(self) -> bool:
         return self.outcome == SampleOutcome.REFERRED
+
+    @property
+    def vacs(self) -> list[tuple[str, bool, str]]:
+        """(label, judgement, note) of the checklist, or [] when it was not recorded."""
+        if self.valid is None:
+            return []
+        return [
+            (label, getattr(self, name), getattr(self, f"{name}_note") or "")
+            for name, label in Vacs.choices
+        ]
+
+
+class PlannedSample(models.Model):
+    """When the internal moderator means to sample one learner of a plan (a row of its grid)."""
+
+    plan = models.ForeignKey(SamplingPlan, on_delete=models.CASCADE, related_name="planned")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
+    planned_on = models.DateField("planned sample date")
+
+    class Meta:
+        ordering = ["plan", "planned_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "enrolment"], name="planned_sample_once")
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.learner} on {self.planned_on:%d %b %Y}"

@@ -4,9 +4,10 @@ for any number of plans); `sampling.py` does the arithmetic."""
 from collections import defaultdict
 
 from django.db.models import Q
+from django.utils import timezone
 
 from moderation.enums import ModeratorKind
-from moderation.models import SampleDecision, SamplingPlan
+from moderation.models import PlannedSample, SampleDecision, SamplingPlan
 from moderation.sampling import Grid, build_grid
 from portfolios.enums import EnrolmentStatus
 from portfolios.models import (
@@ -122,6 +123,14 @@ def plan_grids(plans) -> list[Grid]:
             .distinct()
         )
 
+    planned = defaultdict(dict)
+    for plan_id, enrolment_id, planned_on in PlannedSample.objects.filter(
+        plan_id__in=plan_ids
+    ).values_list("plan_id", "enrolment_id", "planned_on"):
+        planned[plan_id][enrolment_id] = planned_on
+    # The centre's calendar day (settings.TIME_ZONE), not the server's UTC one.
+    today = timezone.localdate()
+
     grids = []
     for plan in plans:
         mine = [
@@ -149,6 +158,8 @@ def plan_grids(plans) -> list[Grid]:
                 decided=decided,
                 signed=signed,
                 moderated=moderated,
+                planned=planned[plan.pk],
+                today=today,
             )
         )
     return grids

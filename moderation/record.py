@@ -18,11 +18,13 @@ from portfolios.enums import DecisionOutcome
 from portfolios.models import (
     CriterionDecision,
     EnrolmentUnit,
+    Evidence,
     EvidenceCriterion,
     SignOffAcknowledgement,
     UnitSignOff,
 )
 from portfolios.state import current_evidence_q
+from portfolios.validators import PREVIEW_KINDS
 from qualifications.models import AssessmentCriterion, LearningOutcome, QualificationUnit
 
 # ---------------------------------------------------------------- samples
@@ -388,13 +390,45 @@ def audit_entries_for_centre(centre, *, limit: int = 200):
 
 
 @dataclass
+class SampledEvidence:
+    """An item of current evidence behind the sampled unit, as the moderator reads it."""
+
+    evidence: Evidence
+    files: list  # each with `preview_kind` (image, pdf, audio, video or None)
+    criteria: list  # the unit's criteria it is mapped to
+
+
+@dataclass
 class SamplePage:
     record: UnitRecord
     latest: SampleDecision | None
     decided: object  # the unit's decided criteria, a queryset for the form's choices
+    evidence: list[SampledEvidence]
 
     def context(self) -> dict:
-        return {"record": self.record, "latest": self.latest}
+        return {"record": self.record, "latest": self.latest, "evidence": self.evidence}
+
+
+def sampled_evidence(record: UnitRecord) -> list[SampledEvidence]:
+    """The current evidence mapped to the unit's criteria, in reference order, with its files
+    (two queries whatever the number of items)."""
+    covers = defaultdict(list)
+    for line in record.lines:
+        for item in line.evidence:
+            covers[item.pk].append(line.criterion)
+    items = (
+        Evidence.objects.filter(pk__in=list(covers))
+        .select_related("method")
+        .prefetch_related("files")
+        .order_by("number", "pk")
+    )
+    result = []
+    for item in items:
+        files = list(item.files.all())
+        for f in files:
+            f.preview_kind = PREVIEW_KINDS.get(f.content_type)
+        result.append(SampledEvidence(item, files, covers[item.pk]))
+    return result
 
 
 def sample_page(enrolment, unit, kind) -> SamplePage:
@@ -405,4 +439,5 @@ def sample_page(enrolment, unit, kind) -> SamplePage:
         record=record,
         latest=line.latest if line else None,
         decided=AssessmentCriterion.objects.filter(pk__in=decided).order_by("sort_key"),
+        evidence=sampled_evidence(record),
     )

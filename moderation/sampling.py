@@ -11,6 +11,7 @@ rotate), the top share is taken, and every risk-flagged learner or unit is added
   new to the tutor or centre and the units covered by that watched evidence.
 """
 
+import datetime
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -35,6 +36,13 @@ class Cell:
     reasons: list[str]
     state: CellState
     stage: SampleStage | None  # what is due: interim or summative
+    unit: object = None
+    learner: object = None
+
+    @property
+    def has_work(self) -> bool:
+        """Something the moderator could sample now (in the plan's sample or not)."""
+        return self.stage is not None
 
 
 @dataclass
@@ -43,6 +51,10 @@ class Row:
     sampled: bool
     reasons: list[str]
     cells: list  # one per grid column: a Cell, or None where the learner does not take the unit
+    planned_on: datetime.date | None = None
+    # The planned date has passed and the sample has not happened: work is still due, or
+    # nothing of the learner's has been moderated at all.
+    overdue: bool = False
 
 
 @dataclass
@@ -53,13 +65,31 @@ class Coverage:
     learners_target: int = 0
     learners_proposed: int = 0
     learners_moderated: int = 0
+    # The units the plan proposes: cells_proposed = done + referred + due + not_ready.
     cells_proposed: int = 0
     cells_due: int = 0
     cells_done: int = 0
     cells_referred: int = 0
     cells_not_ready: int = 0
-    # Units moderated although the plan did not propose them (a moderator's own choice).
-    cells_outside: int = 0
+    # Units moderated although the plan did not propose them (a moderator's own choice),
+    # agreed or referred.
+    cells_outside_done: int = 0
+    cells_outside_referred: int = 0
+    learners_overdue: int = 0
+
+    @property
+    def cells_outside(self) -> int:
+        return self.cells_outside_done + self.cells_outside_referred
+
+    @property
+    def cells_moderated(self) -> int:
+        """Every unit with an internal decision: agreed or referred in the sample, or
+        moderated outside it. The one sum every page shows."""
+        return self.cells_done + self.cells_referred + self.cells_outside
+
+    @property
+    def referred_total(self) -> int:
+        return self.cells_referred + self.cells_outside_referred
 
     @property
     def learner_percent(self) -> int:
@@ -115,7 +145,12 @@ def build_grid(
     decided,
     signed,
     moderated,
+    planned=None,
+    today: datetime.date | None = None,
 ) -> Grid:
+    """`planned`: {enrolment id: planned sample date}; `today`: the centre's date, against
+    which a planned date is overdue."""
+    planned = planned or {}
     locations = plan.location_words
     learner_reasons: dict[int, list[str]] = {}
     unit_reasons: dict[tuple[int, int], list[str]] = {}
@@ -177,10 +212,23 @@ def build_grid(
                 signed_id=signed.get((e.pk, uid)),
                 moderated=moderated.get((e.pk, uid)),
             )
-            cells.append(Cell(e.pk, uid, is_sampled, reasons, state, stage))
+            cells.append(
+                Cell(
+                    e.pk,
+                    uid,
+                    is_sampled,
+                    reasons,
+                    state,
+                    stage,
+                    units[uid],
+                    e.learner,
+                )
+            )
             if state in (CellState.DONE, CellState.REFERRED):
                 moderated_any = True
-                coverage.cells_outside += not is_sampled
+                if not is_sampled:
+                    coverage.cells_outside_done += state == CellState.DONE
+                    coverage.cells_outside_referred += state == CellState.REFERRED
             if is_sampled:
                 coverage.cells_proposed += 1
                 coverage.cells_due += state == CellState.DUE
@@ -190,7 +238,17 @@ def build_grid(
         reasons = list(learner_reasons.get(e.pk, []))
         if plan.new_tutor:
             reasons.insert(0, "new tutor")
-        rows.append(Row(e, e.pk in sampled_learners, reasons, cells))
+        planned_on = planned.get(e.pk)
+        overdue = bool(
+            planned_on
+            and today
+            and planned_on < today
+            and (
+                not moderated_any or any(c is not None and c.state == CellState.DUE for c in cells)
+            )
+        )
+        rows.append(Row(e, e.pk in sampled_learners, reasons, cells, planned_on, overdue))
+        coverage.learners_overdue += overdue
         coverage.learners_proposed += e.pk in sampled_learners
         coverage.learners_moderated += moderated_any
     return Grid(plan=plan, units=[units[uid] for uid in column_ids], rows=rows, coverage=coverage)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.enums import NotificationKind, Role
@@ -29,7 +29,8 @@ from audit.enums import AuditAction
 from audit.models import AccessLogEntry
 from moderation import notifications, permissions
 from moderation.enums import ModeratorKind, SampleOutcome, SampleStage
-from moderation.models import Sample, SampleDecision, SamplingPlan
+from moderation.models import PlannedSample, Sample, SampleDecision, SamplingPlan
+from moderation.vacs import VacsChecklist
 from portfolios import permissions as portfolio_permissions
 from portfolios import record as portfolio_record
 from portfolios import services as portfolio_services
@@ -413,6 +414,7 @@ def sample_decide(
     password: str,
     code: str = "",
     seen_id: int | None = None,
+    vacs: VacsChecklist | None = None,
     request=None,
 ) -> SampleDecision:
     """A moderator's signed decision on one unit of one learner: agree, or refer back.
@@ -420,7 +422,8 @@ def sample_decide(
     A referral reopens the criteria it names (the tutor must decide them again) and, when the
     unit is signed off, the unit (the tutor signs it again). It stays open until the same
     kind of moderator decides on the unit again. `seen_id` is the sample decision the
-    moderator saw, so that two moderators cannot overwrite each other unseen.
+    moderator saw, so that two moderators cannot overwrite each other unseen. `vacs`: the
+    internal moderator's checklist, required of them (rules in `moderation/vacs.py`).
     """
     if kind == ModeratorKind.INTERNAL:
         allowed = permissions.can_sample_internally(by, enrolment)
@@ -434,6 +437,16 @@ def sample_decide(
         raise ValidationError({"comments": "Add your comments."})
     if outcome == SampleOutcome.REFERRED and not required_actions.strip():
         raise ValidationError({"required_actions": "Say what the tutor must do."})
+    if kind == ModeratorKind.INTERNAL:
+        if vacs is None:
+            raise ValidationError(
+                "Answer the VACS checklist: is the evidence valid, authentic, current and "
+                "sufficient?"
+            )
+        if problems := vacs.problems(outcome):
+            raise ValidationError(problems)
+    elif vacs is not None:
+        raise ValidationError("The VACS checklist is the internal moderator's.")
     reopen_ids = sorted({getattr(c, "pk", c) for c in reopen_criteria})
     if reopen_ids and outcome != SampleOutcome.REFERRED:
         raise ValidationError("Only a referral reopens criteria.")
@@ -536,6 +549,7 @@ def sample_decide(
             signature_name=str(by),
             signed_at=timezone.now(),
             supersedes=previous,
+            **(vacs.fields() if vacs is not None else {}),
         )
         decision.full_clean()
         decision.save()
@@ -558,6 +572,7 @@ def sample_decide(
                 "reopened_criteria": [d.criterion.number for d in reopened],
                 "supersedes": decision.supersedes_id,
                 "signature": decision.signature_name,
+                **({"vacs": vacs.fields()} if vacs is not None else {}),
             },
         )
         # The moderator has looked at the signed unit; a referral of it is closed or renewed.
@@ -604,6 +619,71 @@ def plan_save(
     in_qualification = set(qualification.units.values_list("pk", flat=True))
     if any(u.pk not in in_qualification for u in new_units):
         raise ValidationError({"new_units": "Choose units of the qualification."})
+    if existing := existing_plan(
+        centre=centre, tutor=tutor, qualification=qualification, plan=plan
+    ):
+        raise DuplicatePlan(existing)
+    try:
+        return _plan_write(
+            centre=centre,
+            by=by,
+            plan=plan,
+            tutor=tutor,
+            qualification=qualification,
+            learner_rate=learner_rate,
+            unit_rate=unit_rate,
+            include_interim=include_interim,
+            include_summative=include_summative,
+            new_tutor=new_tutor,
+            new_units=new_units,
+            risk_methods=risk_methods,
+            risk_learners=risk_learners,
+            risk_locations=risk_locations,
+        )
+    except IntegrityError:
+        # Another moderator saved the same plan a moment ago.
+        existing = existing_plan(centre=centre, tutor=tutor, qualification=qualification, plan=plan)
+        if existing is None:
+            raise
+        raise DuplicatePlan(existing) from None
+
+
+class DuplicatePlan(ValidationError):
+    """A tutor has one sampling plan per qualification; `existing` is it."""
+
+    def __init__(self, existing: SamplingPlan):
+        self.existing = existing
+        super().__init__(
+            f"{existing.tutor} already has a plan for {existing.qualification.number} "
+            f"{existing.qualification.title}: change that plan instead."
+        )
+
+
+def existing_plan(*, centre, tutor, qualification, plan=None) -> SamplingPlan | None:
+    """The other plan for this tutor and qualification at the centre, if there is one."""
+    others = SamplingPlan.objects.filter(centre=centre, tutor=tutor, qualification=qualification)
+    if plan is not None:
+        others = others.exclude(pk=plan.pk)
+    return others.select_related("tutor", "qualification").first()
+
+
+def _plan_write(
+    *,
+    centre,
+    by,
+    plan,
+    tutor,
+    qualification,
+    learner_rate,
+    unit_rate,
+    include_interim,
+    include_summative,
+    new_tutor,
+    new_units,
+    risk_methods,
+    risk_learners,
+    risk_locations,
+) -> SamplingPlan:
     with transaction.atomic():
         if plan is None:
             plan = SamplingPlan(centre=centre, created_by=by)
@@ -644,6 +724,57 @@ def plan_save(
             },
         )
     return plan
+
+
+def planned_samples_save(
+    *, plan: SamplingPlan, by: User, dates: dict[int, datetime.date | None]
+) -> list[PlannedSample]:
+    """Set (or clear, with None) the planned sample date of learners of the plan, by
+    enrolment id. Only the plan's own learners; the dates are the centre's calendar days."""
+    if not permissions.can_plan_sampling(by, plan.centre):
+        raise ValidationError("Only the centre's internal moderators plan sampling.")
+    if plan.tutor_id == by.pk:
+        raise ValidationError("You cannot plan the sampling of your own assessments.")
+    with transaction.atomic():
+        plan = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
+        learners = {
+            e.pk: e
+            for e in Enrolment.objects.filter(
+                pk__in=list(dates),
+                centre_id=plan.centre_id,
+                tutor_id=plan.tutor_id,
+                qualification_id=plan.qualification_id,
+            ).select_related("learner")
+        }
+        if set(dates) - set(learners):
+            raise ValidationError("Choose learners of this plan.")
+        current = {p.enrolment_id: p for p in plan.planned.filter(enrolment_id__in=list(dates))}
+        changed = {}
+        for enrolment_id, planned_on in dates.items():
+            row = current.get(enrolment_id)
+            if planned_on is None:
+                if row is not None:
+                    row.delete()
+                    changed[str(learners[enrolment_id].learner)] = None
+                continue
+            if row is not None and row.planned_on == planned_on:
+                continue
+            row = row or PlannedSample(plan=plan, enrolment_id=enrolment_id)
+            row.planned_on = planned_on
+            row.full_clean()
+            row.save()
+            changed[str(learners[enrolment_id].learner)] = planned_on.isoformat()
+        if changed:
+            audit_record(
+                action=AuditAction.PLAN_SAVED,
+                actor=by,
+                centre=plan.centre,
+                obj=plan,
+                summary=f"Planned sample dates for {plan.tutor} on {plan.qualification.number}: "
+                + ", ".join(f"{name} {day or 'cleared'}" for name, day in sorted(changed.items())),
+                data={"planned_samples": changed},
+            )
+    return list(plan.planned.select_related("enrolment__learner"))
 
 
 # ---------------------------------------------------------------- external moderators' access

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +21,14 @@ from moderation import dashboards as moderation_dashboards
 from moderation import permissions, services
 from moderation import plans as moderation_plans
 from moderation import record as moderation_record
-from moderation.enums import SampleOutcome
+from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.forms import (
     AcknowledgeForm,
     AddCriteriaForm,
     CriterionDecisionForm,
     EvidenceDecisionForm,
     GrantForm,
+    PlannedSamplesForm,
     SampleDecisionForm,
     SamplingPlanForm,
     SignOffForm,
@@ -47,16 +49,24 @@ def _apply(request, form, change, *, done, then):
 # ---------------------------------------------------------------- tutors
 
 
+QUEUE_PER_PAGE = 25
+
+
 @login_required
 def tutor_queue(request):
     centres = centres_where(request.user, Role.TUTOR)
     if not centres:
         raise PermissionDenied("The assessment queue is for tutors.")
+    # A page at a time: a tutor of hundreds of learners can have hundreds of items waiting.
+    page = Paginator(
+        moderation_dashboards.tutor_queue_for(request.user, centres), QUEUE_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "moderation/queue.html",
         {
-            "items": moderation_dashboards.tutor_queue_at(request.user, centres),
+            "items": page,
+            "page": page,
             "ready": moderation_dashboards.tutor_ready_at(request.user, centres),
             "now": timezone.now(),
             "flag_counts": moves.open_flag_counts(request.user, centres),
@@ -320,7 +330,12 @@ def sample_decide(request, pk, unit_pk, kind):
     unit = moderation_access.get_unit_for_user(request.user, enrolment, unit_pk)
     kind = moderation_access.get_sample_kind_for_user(request.user, enrolment, unit, kind)
     page = moderation_record.sample_page(enrolment, unit, kind)
-    form = SampleDecisionForm(request.POST or None, criteria=page.decided, latest=page.latest)
+    form = SampleDecisionForm(
+        request.POST or None,
+        criteria=page.decided,
+        latest=page.latest,
+        vacs=kind == ModeratorKind.INTERNAL,
+    )
     if formflow.posted(request, form) and (
         response := _apply(
             request,
@@ -376,14 +391,23 @@ def _plan_form(request, *, centre, plan=None):
         initial=SamplingPlanForm.initial_for(plan),
         centre=centre,
         moderator=request.user,
+        plan=plan,
     )
+
+    def save():
+        try:
+            return services.plan_save(
+                centre=centre, by=request.user, plan=plan, **form.service_kwargs()
+            )
+        except services.DuplicatePlan as exc:
+            form.existing_plan = exc.existing  # saved by someone else a moment ago
+            raise
+
     if formflow.posted(request, form) and (
         response := _apply(
             request,
             form,
-            lambda: services.plan_save(
-                centre=centre, by=request.user, plan=plan, **form.service_kwargs()
-            ),
+            save,
             done=lambda _: "The sampling plan is saved.",
             then=lambda saved: saved.get_absolute_url(),
         )
@@ -413,8 +437,24 @@ def plan_update(request, pk):
 def plan_detail(request, pk):
     plan = moderation_access.get_plan_for_user(request.user, pk)
     context = moderation_plans.plan_page(plan)
-    context["can_plan"] = permissions.can_plan_sampling(request.user, plan.centre)
-    return render(request, "moderation/plan_detail.html", context)
+    can_plan = permissions.can_plan_sampling(request.user, plan.centre)
+    if request.method == "POST" and not can_plan:
+        raise PermissionDenied("Only the centre's internal moderators plan sample dates.")
+    form = PlannedSamplesForm(request.POST or None, rows=context["grid"].rows) if can_plan else None
+    if formflow.posted(request, form) and (
+        response := _apply(
+            request,
+            form,
+            lambda: services.planned_samples_save(
+                plan=plan, by=request.user, **form.service_kwargs()
+            ),
+            done=lambda _: "The planned sample dates are saved.",
+            then=request.path,
+        )
+    ):
+        return response
+    context.update({"dates_form": form, "can_plan": can_plan})
+    return render(request, "moderation/plan_detail.html", context, status=_status(form))
 
 
 @login_required

@@ -27,6 +27,7 @@ from audit.chain import chain_head
 from audit.models import AuditEntry
 from checklists.enums import Layout
 from checklists.services import enrolment_checklist_print
+from moderation.enums import VACS_FIELDS
 from moderation.models import Sample, SampleDecision
 from portfolios import record, state
 from portfolios.models import (
@@ -348,6 +349,10 @@ def _reopening(r: Reopening, reopened_of: dict, closure: ReopeningClosure | None
     }
 
 
+def _vacs(d: SampleDecision) -> dict:
+    return {field: getattr(d, field) for field in VACS_FIELDS}
+
+
 def _sample(s: Sample, decisions: list[SampleDecision]) -> dict:
     return {
         "id": s.pk,
@@ -370,6 +375,8 @@ def _sample(s: Sample, decisions: list[SampleDecision]) -> dict:
                 "signed_at": when(d.signed_at),
                 "supersedes": d.supersedes_id,
                 "reopening": d.reopening_id,
+                # The internal moderator's VACS checklist, when it was asked.
+                **({"vacs": _vacs(d)} if d.valid is not None else {}),
             }
             for d in decisions
         ],

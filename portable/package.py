@@ -32,6 +32,7 @@ from django.conf import settings
 from audit.chain import entry_hash
 from audit.digest import digest_values, recorded_models
 from audit.models import AuditEntry
+from moderation.enums import VACS_FIELDS
 from portable.export import CHECKLIST, FORMAT_VERSION, MANIFEST, MANIFEST_HASH
 
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "portfolio.schema.json"
@@ -375,6 +376,8 @@ def _digests(manifest: dict) -> Iterator[tuple[str, str, int, dict]]:
                     "signed_at": d["signed_at"],
                     "supersedes_id": d["supersedes"],
                     "reopening_id": d["reopening"],
+                    # The VACS checklist: absent (None, left out of the digest) when not asked.
+                    **{field: (d.get("vacs") or {}).get(field) for field in VACS_FIELDS},
                 },
             )
 

@@ -277,6 +277,7 @@ class RecordWriter:
                     signed_at=_time(d["signed_at"]),
                     supersedes=written.get(d["supersedes"]),
                     reopening=self.reopenings.get(d["reopening"]),
+                    **d.get("vacs", {}),
                 )
                 decision.save()
                 written[d["id"]] = decision

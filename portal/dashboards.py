@@ -21,8 +21,11 @@ def _tutor(request, membership):
 
 
 def _internal_moderator(request, membership):
+    # The plans' coverage comes from the centre's summary, kept until its next change.
     return "accounts/dashboard_iqa.html", moderation_dashboards.iqa_overview(
-        request.user, membership.centre
+        request.user,
+        membership.centre,
+        coverage=centre_selectors.plan_coverage(membership.centre),
     )
 
 
@@ -41,7 +44,8 @@ def _centre_admin(request, membership):
     return "accounts/dashboard_admin.html", {
         "role_counts": [(role.label, count) for role, count in counts.items()],
         **portfolio_selectors.centre_overview(membership.centre),
-        "report": centre_selectors.centre_report(membership.centre),
+        # The learners behind schedule are listed a page at a time (?page=).
+        "report": centre_selectors.centre_report(membership.centre, page=request.GET.get("page")),
     }
 
 

@@ -70,10 +70,12 @@ class S3Storage(s3.S3Storage):
     def _object(self, name):
         return self.bucket.Object(self._normalize_name(clean_name(name)))
 
-    def open_stream(self, name):
-        """The object's body, read as it arrives; FileNotFoundError when there is none."""
+    def open_stream(self, name, *, byte_range: tuple[int, int] | None = None):
+        """The object's body (or bytes `byte_range`, first and last inclusive), read as it
+        arrives; FileNotFoundError when there is none."""
+        extra = {"Range": "bytes={}-{}".format(*byte_range)} if byte_range else {}
         try:
-            answer = self._object(name).get()
+            answer = self._object(name).get(**extra)
         except ClientError as error:
             if _missing(error):
                 raise FileNotFoundError(f"No such file in the store: {name}") from error
@@ -81,6 +83,15 @@ class S3Storage(s3.S3Storage):
         body = answer["Body"]
         body.size = answer["ContentLength"]
         return body
+
+    def object_size(self, name) -> int:
+        """The object's size in bytes; FileNotFoundError when there is none."""
+        try:
+            return self._object(name).content_length
+        except ClientError as error:
+            if _missing(error):
+                raise FileNotFoundError(f"No such file in the store: {name}") from error
+            raise
 
     def read_recent(self, name, *, fresh_for: timedelta) -> bytes:
         """The whole (small) file, its modified time moved to now when older than `fresh_for`,

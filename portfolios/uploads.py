@@ -126,6 +126,37 @@ def open_stored(name: str):
     return default_storage.open(name, "rb")
 
 
+def open_stored_range(name: str, first: int, last: int):
+    """Bytes `first` to `last` (inclusive) of the stored file, as chunks; from an object store
+    only those bytes are fetched. FileNotFoundError when the file is gone."""
+    if hasattr(default_storage, "open_stream"):
+        body = default_storage.open_stream(name, byte_range=(first, last))
+        return _chunks(body, last - first + 1)
+    handle = default_storage.open(name, "rb")
+    handle.seek(first)
+    return _chunks(handle, last - first + 1)
+
+
+def _chunks(handle, length: int, size: int = 64 * 1024):
+    with contextlib.closing(handle):
+        while length > 0:
+            data = handle.read(min(size, length))
+            if not data:
+                return
+            length -= len(data)
+            yield data
+
+
+def stored_size(name: str) -> int:
+    """The stored file's size in bytes; FileNotFoundError when it is gone."""
+    if hasattr(default_storage, "object_size"):
+        return default_storage.object_size(name)
+    try:
+        return default_storage.size(name)
+    except OSError as exc:  # local disk
+        raise FileNotFoundError(name) from exc
+
+
 def read_recent(name: str, *, fresh_for: timedelta) -> bytes:
     """A small stored file whole, marked as used (its modified time moved to now, when older
     than `fresh_for`) so that a prune by age keeps it. FileNotFoundError when it is gone."""

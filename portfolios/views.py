@@ -432,12 +432,14 @@ def evidence_delete(request, pk):
 # ---------------------------------------------------------------- files
 
 
-def _file_response(evidence_file, *, inline: bool, csp: str = SANDBOX_CSP):
+def _file_response(request, evidence_file, *, inline: bool, csp: str = SANDBOX_CSP):
     response = stored_file_response(
         evidence_file.file.name,
         as_attachment=not inline,
         filename=evidence_file.name,
         content_type=evidence_file.content_type,
+        range_header=request.headers.get("Range"),
+        headers=request.headers,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = csp
@@ -449,7 +451,7 @@ def _file_response(evidence_file, *, inline: bool, csp: str = SANDBOX_CSP):
 @login_required
 def evidence_file_download(request, pk):
     evidence_file = selectors.get_evidence_file_for_user(request.user, pk)
-    return _file_response(evidence_file, inline=False)
+    return _file_response(request, evidence_file, inline=False)
 
 
 @require_GET
@@ -462,4 +464,6 @@ def evidence_file_preview(request, pk):
     if evidence_file.content_type not in PREVIEW_KINDS:
         raise Http404("This kind of file has no preview; download it instead.")
     # Framed by our own pages only (the PDF viewer); still sandboxed like a download.
-    return _file_response(evidence_file, inline=True, csp=f"{SANDBOX_CSP}; frame-ancestors 'self'")
+    return _file_response(
+        request, evidence_file, inline=True, csp=f"{SANDBOX_CSP}; frame-ancestors 'self'"
+    )

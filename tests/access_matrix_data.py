@@ -31,6 +31,7 @@ from checklists.models import CachedChecklist, CohortPrint
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SamplingPlan
+from moderation.vacs import VACS_ALL_YES
 from portfolios import methods as portfolio_methods
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
@@ -245,6 +246,7 @@ def build_scenario() -> Scenario:
         enrolment=enrolment,
         unit=unit_b,
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=ivy,
         outcome=SampleOutcome.REFERRED,
         comments="Sampled early.",

@@ -190,7 +190,14 @@ def submit_data(s):
 
 
 def sample_data(s):
-    return {"outcome": "agreed", "comments": "Forged.", "password": PASSWORD, "seen": ""}
+    # The VACS answers are the internal moderator's (the external moderator's form ignores them).
+    vacs = {f"vacs_{name}": "yes" for name in ("valid", "authentic", "current", "sufficient")}
+    return {"outcome": "agreed", "comments": "Forged.", "password": PASSWORD, "seen": "", **vacs}
+
+
+def planned_dates_data(s):
+    # Bob's plan: a planned sample date for alice.
+    return {f"planned_{s.enrolment.pk}": "2026-03-20"}
 
 
 def plan_data(s):
@@ -671,7 +678,9 @@ MATRIX: dict[str, dict[str, Access]] = {
         "": Access(
             kwargs=lambda s: {"pk": s.plan.pk},
             get=centre_page(("iqa", "admin")),
-            post=centre_page(("iqa", "admin")),
+            post=centre_page(("iqa",)),
+            data=planned_dates_data,
+            writers=("iqa",),
         )
     },
     "moderation:plan_update": {

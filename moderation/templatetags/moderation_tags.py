@@ -53,12 +53,6 @@ def cell_class(state) -> str:
 
 
 @register.filter
-def grid_unit(grid, column: int):
-    """The unit heading a column of the sampling grid: each cell's link is named by it."""
-    return grid.units[column]
-
-
-@register.filter
 def referral_badge(state) -> str:
     return REFERRAL_BADGES.get(state, "text-bg-light")
 

@@ -13,8 +13,7 @@ from accounts.enums import Role, TokenScope
 from accounts.services import role_take
 from audit.enums import AuditAction
 from audit.models import AccessLogEntry, AuditEntry
-from centres.exports import progress_export
-from centres.selectors import EXPORT_HEADERS, progress_rows
+from centres.exports import EXPORT_HEADERS, progress_export, progress_rows
 from moderation import services as moderation_services
 from portfolios.models import CriterionDecision, Evidence, EvidenceFile
 from qualifications.models import Qualification
@@ -374,7 +373,10 @@ def test_progress_export_is_the_centre_s_export(api, record, centre, centre_admi
     ]
     csv = admin.get(f"/centres/{centre.pk}/progress.csv")
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
-    assert csv.content.decode() == progress_export(centre, "csv").content
+    assert csv.streaming
+    assert b"".join(csv.streaming_content).decode() == "".join(
+        progress_export(centre, "csv").content
+    )
     assert csv["X-Audit-Chain-Head"] == body["audit_chain_head"]
 
 

@@ -12,6 +12,7 @@ from checklists.enums import Layout
 from checklists.pdf import render_checklist
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.vacs import VACS_ALL_YES
 from portfolios.enums import DecisionOutcome
 from portfolios.selectors import get_enrolment_for_user
 from tests.checklists.helpers import pdf_text, squash
@@ -78,6 +79,7 @@ def assessed(portfolio, enrolment, catalogue, named_people, named_moderators, ce
         enrolment=enrolment,
         unit=unit_b,
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=iqa,
         outcome=SampleOutcome.AGREED,
         comments="Decisions are sound.",
@@ -205,6 +207,7 @@ def test_a_referral_shows_on_the_form(assessed, enrolment, catalogue, named_mode
         enrolment=enrolment,
         unit=catalogue.units[1],
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=iqa,
         outcome=SampleOutcome.REFERRED,
         comments="One decision is not supported.",

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import os
 import re
 import zoneinfo
 
@@ -21,7 +22,7 @@ from checklists.data import (
     filled_for_enrolment,
 )
 from checklists.enums import Layout
-from checklists.pdf import render_checklist
+from checklists.pdf import PARALLEL_MIN_CRITERIA, render_checklist, render_units
 from portfolios import services as portfolio_services
 from portfolios.selectors import get_enrolment_for_user
 from qualifications.models import AssessmentCriterion, LearningOutcome, Unit
@@ -277,3 +278,41 @@ def test_a_short_course_prints_its_one_unit(catalogue, centre, named_people, cen
     assert document.title == "Unit Assessment Checklist: B/100/0002 Keep diaries (Alice Archer)"
     text = pdf_text(render_checklist(document))
     assert "B/100/0002version1Keepdiaries" in text
+
+
+def _units_document(count: int) -> ChecklistDocument:
+    """`count` blank units of 12 criteria each: enough for the forked workers."""
+    units = []
+    for u in range(count):
+        outcome = OutcomeBlock(number="1", title=f"Know part one of unit {u}")
+        outcome.rows = [CriterionRow(number=f"1.{c}", text=f"State fact {c}") for c in range(12)]
+        units.append(UnitBlock(code=f"U/000/{u:04d}", title=f"Unit {u}", outcomes=[outcome]))
+    units[0].opens_document = True
+    return ChecklistDocument(layout=Layout.UNIT_ASSESSMENT, units=units, is_blank=True)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing is forked")
+def test_forked_workers_return_each_units_pdf_in_order_and_leave_no_process():
+    document = _units_document(7)
+    assert sum(unit.criteria_count for unit in document.units) >= PARALLEL_MIN_CRITERIA
+
+    pdfs = render_units([(document, i) for i in range(7)], tagged=False)
+
+    for number, pdf in enumerate(pdfs):
+        text = squash(pdf_text(pdf))
+        assert f"U/000/{number:04d}" in text
+        assert all(f"U/000/{other:04d}" not in text for other in range(7) if other != number)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every worker was waited for: no zombie is left
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing is forked")
+def test_a_worker_that_fails_raises_in_the_caller_with_its_traceback():
+    document = _units_document(7)
+    document.layout = "no-such-layout"  # the worker finds no template for it
+
+    # Met here (this process takes units too) or in the forked worker, whose traceback is raised.
+    with pytest.raises((KeyError, RuntimeError), match="no-such-layout"):
+        render_units([(document, i) for i in range(7)], tagged=False)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

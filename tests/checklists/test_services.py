@@ -16,6 +16,7 @@ from checklists.data import TEMPLATE_VERSION, blank_for_qualification, filled_fo
 from checklists.enums import Layout
 from checklists.models import CachedChecklist
 from moderation import services as moderation_services
+from moderation.vacs import VACS_ALL_YES
 from portfolios.selectors import get_enrolment_for_user
 from tests.checklists.helpers import add_evidence, enrol, make_unit, pdf_reader
 
@@ -383,6 +384,7 @@ def test_the_fingerprint_changes_with_everything_the_print_shows(
         enrolment=enrolment,
         unit=unit_b,
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=internal_moderator,
         outcome=SampleOutcome.AGREED,
         comments="Sound decisions.",

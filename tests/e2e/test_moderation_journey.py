@@ -48,6 +48,17 @@ def portfolio(centre, learner, tutor, internal_moderator, external_moderator, ce
     return enrolment, unit_a, evidence
 
 
+def _vacs(page, **noes):
+    """Answer the internal moderator's checklist: yes, or no with the note given."""
+    for name in ("valid", "authentic", "current", "sufficient"):
+        group = page.get_by_role("group", name=name.capitalize())
+        if name in noes:
+            group.get_by_label("No", exact=True).check()
+            page.get_by_label(f"Why not {name}?").fill(noes[name])
+        else:
+            group.get_by_label("Yes", exact=True).check()
+
+
 def _no_csp_violations(page, messages):
     assert [m for m in messages if "Content Security Policy" in m] == []
 
@@ -82,6 +93,7 @@ def test_tutor_signs_moderator_refers_tutor_fixes_moderator_agrees(
     sign_in("ivy", password)
     page.get_by_test_id("signed-not-sampled").get_by_role("link").first.click()
     page.get_by_label("Refer back to the tutor").check()
+    _vacs(page, sufficient="The log shows 1.1 without the customer's reaction.")
     page.get_by_label("Comments").fill("The log does not show the customer's reaction.")
     page.get_by_label("Actions required (for a referral)").fill("Add a witness statement for 1.1.")
     page.get_by_role("checkbox", name=re.compile(r"^1\.1 ")).check()
@@ -113,6 +125,7 @@ def test_tutor_signs_moderator_refers_tutor_fixes_moderator_agrees(
     page.goto(f"{live_server.url}/moderation/enrolments/{enrolment.pk}/units/{unit.pk}/")
     page.get_by_test_id("iqa-sample").click()
     page.get_by_label("Agree with the tutor's assessment").check()
+    _vacs(page)
     page.get_by_label("Comments").fill("Now sufficient.")
     page.get_by_label("Your password").fill(password)
     page.get_by_role("button", name=re.compile("^Sign as")).click()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from moderation import services
 from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.vacs import VACS_ALL_YES
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
 from portfolios.models import CriterionDecision
@@ -161,6 +162,8 @@ def moderate(enrolment, unit, moderator, outcome=SampleOutcome.AGREED, *, kind=N
         .first()
     )
     referred = outcome == SampleOutcome.REFERRED
+    if kind == ModeratorKind.INTERNAL:
+        kwargs.setdefault("vacs", VACS_ALL_YES)
     return services.sample_decide(
         enrolment=enrolment,
         unit=unit,
@@ -207,3 +210,58 @@ def other_enrolment(catalogue, other_centre, outsider):
     decide(enrolment, outsider, criteria(catalogue.unit_a), evidence=item)
     sign(enrolment, catalogue.unit_a, outsider, comments="Charlie's private sign-off")
     return enrolment
+
+
+@pytest.fixture
+def world(
+    signed_unit,
+    enrolment,
+    evidence,
+    catalogue,
+    centre,
+    by_role,
+    outsider,
+    other_enrolment,
+    second_tutor,
+    dora_enrolment,
+):
+    """Alice's unit A signed by bob; a second item of hers waits in bob's queue; eric holds a
+    current grant to her portfolio; charlie has his own signed portfolio at centre B."""
+    from moderation.models import SamplingPlan
+    from tests.moderation.test_permissions import grant as make_grant
+
+    waiting = add_evidence(
+        enrolment, by_role["learner"], criteria_list=criteria(catalogue.unit_b), title="Phone log"
+    )
+    grant = make_grant(centre, by_role["admin"], by_role["eqa"], enrolments=[enrolment])
+    plan = SamplingPlan.objects.create(
+        centre=centre,
+        qualification=catalogue.qualification,
+        tutor=by_role["tutor"],
+        created_by=by_role["iqa"],
+    )
+    return {
+        "enrolment": enrolment,
+        "evidence": evidence,
+        "waiting": waiting,
+        "unit": catalogue.unit_a,
+        "criterion": criteria(catalogue.unit_a)[0],
+        "grant": grant,
+        "plan": plan,
+        "centre": centre,
+        "sign_off": signed_unit,
+        **by_role,
+        "charlie": outsider,
+        "tess": second_tutor,
+    }
+
+
+@pytest.fixture
+def by_role(learner, tutor, internal_moderator, external_moderator, centre_admin):
+    return {
+        "learner": learner,
+        "tutor": tutor,
+        "iqa": internal_moderator,
+        "eqa": external_moderator,
+        "admin": centre_admin,
+    }

@@ -24,7 +24,9 @@ def plan(**overrides):
 
 
 def learners(n):
-    return [SimpleNamespace(pk=100 + i, learner_id=200 + i) for i in range(n)]
+    return [
+        SimpleNamespace(pk=100 + i, learner_id=200 + i, learner=f"Learner {i}") for i in range(n)
+    ]
 
 
 UNITS = {u: SimpleNamespace(pk=u, code=f"U{u}") for u in range(1, 9)}

@@ -10,6 +10,7 @@ from moderation import record as moderation_record
 from moderation import services
 from moderation.enums import ModeratorKind, ReferralState, SampleOutcome
 from moderation.models import SampleDecision
+from moderation.vacs import VACS_ALL_YES
 from portfolios import record as portfolio_record
 from portfolios import services as portfolio_services
 from portfolios.enums import DecisionOutcome
@@ -294,6 +295,7 @@ def test_moderator_needs_own_password(signed_unit, enrolment, internal_moderator
             enrolment=enrolment,
             unit=catalogue.unit_a,
             kind=ModeratorKind.INTERNAL,
+            vacs=VACS_ALL_YES,
             by=internal_moderator,
             outcome=SampleOutcome.AGREED,
             comments="fine",
@@ -310,6 +312,7 @@ def test_stale_sample_decision_is_refused(signed_unit, enrolment, internal_moder
             enrolment=enrolment,
             unit=catalogue.unit_a,
             kind=ModeratorKind.INTERNAL,
+            vacs=VACS_ALL_YES,
             by=internal_moderator,
             outcome=SampleOutcome.AGREED,
             comments="again",

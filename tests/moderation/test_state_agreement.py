@@ -15,7 +15,7 @@ import zipfile
 from django.core.exceptions import ValidationError
 
 from accounts.enums import Role
-from centres.selectors import progress_rows
+from centres.exports import progress_rows
 from checklists.bundle import build_bundle
 from checklists.data import filled_for_enrolment
 from checklists.enums import Layout

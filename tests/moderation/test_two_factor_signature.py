@@ -10,6 +10,7 @@ from audit.models import AuditEntry
 from moderation import services
 from moderation.enums import ModeratorKind, SampleOutcome
 from moderation.models import SampleDecision
+from moderation.vacs import VACS_ALL_YES
 from portfolios.models import UnitSignOff
 from tests.accounts.test_two_factor import code_for, enrolled
 from tests.factories import PASSWORD
@@ -92,6 +93,7 @@ def test_moderators_signature_asks_for_the_code_too(
         "enrolment": enrolment,
         "unit": ready,
         "kind": ModeratorKind.INTERNAL,
+        "vacs": VACS_ALL_YES,
         "by": internal_moderator,
         "outcome": SampleOutcome.AGREED,
         "comments": "Agreed.",

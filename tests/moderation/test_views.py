@@ -26,58 +26,6 @@ from tests.moderation.test_permissions import grant as make_grant
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(
-    signed_unit,
-    enrolment,
-    evidence,
-    catalogue,
-    centre,
-    people,
-    outsider,
-    other_enrolment,
-    second_tutor,
-    dora_enrolment,
-):
-    """Alice's unit A signed by bob; a second item of hers waits in bob's queue; eric holds a
-    current grant to her portfolio; charlie has his own signed portfolio at centre B."""
-    waiting = add_evidence(
-        enrolment, people["learner"], criteria_list=criteria(catalogue.unit_b), title="Phone log"
-    )
-    grant = make_grant(centre, people["admin"], people["eqa"], enrolments=[enrolment])
-    plan = SamplingPlan.objects.create(
-        centre=centre,
-        qualification=catalogue.qualification,
-        tutor=people["tutor"],
-        created_by=people["iqa"],
-    )
-    return {
-        "enrolment": enrolment,
-        "evidence": evidence,
-        "waiting": waiting,
-        "unit": catalogue.unit_a,
-        "criterion": criteria(catalogue.unit_a)[0],
-        "grant": grant,
-        "plan": plan,
-        "centre": centre,
-        "sign_off": signed_unit,
-        **people,
-        "charlie": outsider,
-        "tess": second_tutor,
-    }
-
-
-@pytest.fixture
-def people(learner, tutor, internal_moderator, external_moderator, centre_admin):
-    return {
-        "learner": learner,
-        "tutor": tutor,
-        "iqa": internal_moderator,
-        "eqa": external_moderator,
-        "admin": centre_admin,
-    }
-
-
 def url(name, w):
     e, u = w["enrolment"].pk, w["unit"].pk
     return {
@@ -379,10 +327,14 @@ def test_internal_moderator_refers_back(client, world):
             "reopen_criteria": [world["criterion"].pk],
             "password": PASSWORD,
             "seen": "",
+            **{f"vacs_{name}": "yes" for name in ("valid", "authentic", "current")},
+            "vacs_sufficient": "no",
+            "vacs_sufficient_note": "One statement only",
         },
     )
     assert response.status_code == 302
     referral = SampleDecision.objects.get()
+    assert (referral.sufficient, referral.sufficient_note) == (False, "One statement only")
     assert referral.required_actions == "Add a witness statement"
     assert [r.decision.criterion for r in referral.reopened.all()] == [world["criterion"]]
     page = client.get(url("unit_record", world))
@@ -609,7 +561,11 @@ def test_lists_cost_the_same_for_1_and_30_rows(
         assert client.get(target).status_code == 200
     more = _learners(catalogue, world["centre"], world["tutor"], world["admin"], 29)
     make_grant(world["centre"], world["admin"], world["eqa"], enrolments=more)
-    with django_assert_num_queries(len(small.captured_queries)):
+    # Viewed once more first, as before the small count: the IQA dashboard's coverage is
+    # counted again after the centre changed, then read from the cache.
+    small_count = len(small.captured_queries)
+    client.get(target)
+    with django_assert_num_queries(small_count):
         assert client.get(target).status_code == 200
 
 

@@ -333,6 +333,18 @@ def test_sample_decisions_arrive_with_their_referral(portfolio, other_centre, re
     assert referral.reopening.enrolment == imported.enrolment
     assert referral.reopening.reopened_criteria.count() == 1
     assert Sample.objects.filter(enrolment=imported.enrolment, plan=None).count() == 2
+    # The internal moderator's VACS checklist arrives with each decision.
+    source = SampleDecision.objects.get(sample__enrolment=portfolio.enrolment, outcome="referred")
+    assert (
+        referral.vacs
+        == source.vacs
+        == [
+            ("Valid", True, ""),
+            ("Authentic", True, ""),
+            ("Current", True, ""),
+            ("Sufficient", True, ""),
+        ]
+    )
 
 
 def test_learner_and_new_tutor_carry_on(portfolio, other_centre, receiving_tutor, catalogue):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from moderation import services as moderation_services
 from moderation.enums import ModeratorKind, SampleOutcome
+from moderation.vacs import VACS_ALL_YES
 from portfolios import record
 from tests.factories import PASSWORD
 from tests.graded import (
@@ -83,6 +84,7 @@ def test_a_criterion_reopened_by_a_referral_no_longer_counts(
         enrolment=enrolment,
         unit=first,
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=internal_moderator,
         outcome=SampleOutcome.REFERRED,
         comments="Sampled.",
@@ -209,7 +211,7 @@ def test_every_surface_reads_the_same_grades(enrolment, graded, tutor, internal_
     import io
     import zipfile
 
-    from centres.selectors import EXPORT_HEADERS, progress_rows
+    from centres.exports import EXPORT_HEADERS, progress_rows
     from checklists.bundle import build_bundle
     from checklists.data import filled_for_enrolment
     from checklists.enums import Layout
@@ -223,6 +225,7 @@ def test_every_surface_reads_the_same_grades(enrolment, graded, tutor, internal_
         enrolment=enrolment,
         unit=first,
         kind=ModeratorKind.INTERNAL,
+        vacs=VACS_ALL_YES,
         by=internal_moderator,
         outcome=SampleOutcome.REFERRED,
         comments="Sampled.",

@@ -676,6 +676,9 @@ def test_admin_dashboard_queries_do_not_grow(
     _bulk_enrolments(1, centre=centre, tutor=tutor, unit=catalogue.short_course, prefix="one")
     small = _count_queries(client, url)
     _bulk_enrolments(29, centre=centre, tutor=tutor, unit=catalogue.short_course, prefix="many")
+    # As for the small count, the second view after the change: the first counts the centre
+    # again (its summary is cached until the next change).
+    client.get(url)
     with django_assert_num_queries(small):
         client.get(url)
 
