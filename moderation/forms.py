@@ -82,6 +82,7 @@ class EvidenceDecisionForm(_Form):
                         "rows": 2,
                         "class": "form-control form-control-sm",
                         "placeholder": "Feedback on this criterion (needed for not yet met)",
+                        "aria-label": f"Feedback on {row.criterion.shown_number}",
                     }
                 ),
             )

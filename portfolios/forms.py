@@ -331,6 +331,7 @@ class EvidenceForm(_Form):
                 "accept": ACCEPT_ATTRIBUTE,
                 "data-max-bytes": max_file_bytes(),
                 "data-max-files": max_files_per_post(),
+                "aria-describedby": "files-help",
             }
         )
         self.fields["files"].help_text = (

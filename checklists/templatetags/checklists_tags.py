@@ -52,5 +52,7 @@ def print_menu(*, enrolment=None, unit=None, qualification=None, size=""):
         "hint": hint,
         "links": _links(enrolment=enrolment, unit=unit, qualification=qualification),
         "size": size,
+        # Several units' menus share a page: each button says, to a screen reader, which unit.
+        "unit_name": (unit.code or unit.title) if enrolment is not None and unit else "",
         "testid": "print-unit" if enrolment is not None and unit is not None else "print-menu",
     }
