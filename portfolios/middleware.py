@@ -37,10 +37,10 @@ def declared_length(request) -> int | None:
 
 def too_large_response(request, message: str):
     """The product's refusal page (the one the upload script shows in place of its form)."""
-    response = render(request, "400.html", {"limit": message}, status=413)
-    # The body was not read; the connection cannot carry another request.
-    response["Connection"] = "close"
-    return response
+    # No `Connection: close` of ours: it is the server's to send (a WSGI application may not
+    # set hop-by-hop headers; Python's own WSGI server, under runserver, refuses the response).
+    # gunicorn's workers close the connection after each request anyway.
+    return render(request, "400.html", {"limit": message}, status=413)
 
 
 class UploadSizeLimitMiddleware:

@@ -50,7 +50,7 @@ def test_declared_length_over_the_limit_is_refused_unread(alice, enrolment, smal
     response = _post_declaring(alice, add_url(enrolment), 50 * 1024 * 1024, body)
     assert body.read_at_all is False
     assert response.status_code == 413
-    assert response["Connection"] == "close"
+    assert not response.has_header("Connection")  # hop-by-hop: the server's, not ours
     text = response.content.decode()
     assert "The upload declared 50 MB; at most 3 files of 2 MB each can be sent at once" in text
     assert "Nothing was saved." in text
@@ -89,3 +89,32 @@ def test_ordinary_upload_is_not_refused(alice, enrolment, method, small_limits):
     )
     assert response.status_code == 302
     assert Evidence.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_server_answers_413_before_the_body_is_sent(
+    live_server, learner, enrolment, small_limits
+):
+    """Through the development server (what `bin/run` runs): the headers alone are sent and the
+    refusal comes back at once, as a page, not a server error."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from django.test import Client
+
+    signed_in = Client()
+    signed_in.force_login(learner)
+    cookie = signed_in.cookies["sessionid"].value
+    address = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        connection.putrequest("POST", add_url(enrolment))
+        connection.putheader("Content-Type", "multipart/form-data; boundary=xyz")
+        connection.putheader("Content-Length", str(50 * 1024 * 1024))
+        connection.putheader("Cookie", f"sessionid={cookie}")
+        connection.endheaders()  # and no body at all
+        response = connection.getresponse()
+        assert response.status == 413
+        assert b"The upload declared 50 MB" in response.read()
+    finally:
+        connection.close()
