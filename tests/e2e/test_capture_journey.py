@@ -104,6 +104,25 @@ def test_learner_captures_and_it_becomes_evidence(
     assert stored.size > 1000
 
 
+def test_a_video_recorded_on_a_phone_becomes_evidence(
+    media_page, password, diploma_enrolment, live_server
+):
+    page = media_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in_and_open_form(page, live_server.url, diploma_enrolment, password)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Record video").click()
+    stop = page.get_by_role("button", name="Stop and add")
+    expect(stop).to_be_in_viewport()
+    page.wait_for_timeout(1000)
+    stop.click()
+    expect(page.locator("[data-file-list] li")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Save and choose criteria").click()
+    expect(page.get_by_role("heading", name="Which criteria does E001 cover?")).to_be_visible()
+    assert Evidence.objects.get().files.get().content_type == "video/webm"
+
+
 def test_large_file_resumes_after_a_dropped_piece(
     page, sign_in, password, diploma_enrolment, live_server
 ):
