@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from portfolios import resumable, services
 from portfolios.models import Evidence
 from qualifications.models import Qualification
+from tests.e2e.axe import AxeWatch
 from tests.e2e.conftest import CHROMIUM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,8 +37,9 @@ def diploma_enrolment(settings, tmp_path, centre, learner, tutor, centre_admin):
 
 
 @pytest.fixture
-def media_page(browser_type, browser_type_launch_args, live_server):
-    """A Chromium of its own with a fake camera and microphone, permission granted."""
+def media_page(browser_type, browser_type_launch_args, live_server, monkeypatch):
+    """A Chromium of its own with a fake camera and microphone, permission granted; its pages
+    are checked with axe-core like every journey's (`tests/e2e/axe.py`)."""
     browser = browser_type.launch(
         executable_path=CHROMIUM,
         args=[
@@ -47,9 +49,18 @@ def media_page(browser_type, browser_type_launch_args, live_server):
         ],
     )
     context = browser.new_context(base_url=live_server.url)
-    yield context.new_page()
+    page = context.new_page()
+    watch = AxeWatch(page, live_server.url)
+    watch.start(monkeypatch)
+    yield page
+    if not page.is_closed():
+        watch.check()
+    monkeypatch.undo()
     context.close()
     browser.close()
+    assert watch.checked, "axe-core checked no page of this journey"
+    if watch.violations:
+        pytest.fail(watch.report(), pytrace=False)
 
 
 def _sign_in_and_open_form(page, base, enrolment, password):
