@@ -106,6 +106,15 @@ def bundle_filename(enrolment) -> str:
     return f"eqa-bundle-{learner}-{enrolment.pk}-{timezone.localdate():%Y%m%d}.zip"
 
 
+def _vacs(decision) -> str:
+    """The internal moderator's four judgements, with the reason for each "no"; empty for an
+    external moderator (who is not asked)."""
+    return "; ".join(
+        f"{label}: yes" if judged else f"{label}: no ({note})"
+        for label, judged, note in decision.vacs
+    )
+
+
 def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFile:
     """Write the bundle and return it, rewound, ready to stream. A fixed number of queries.
 
@@ -322,6 +331,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                         d.comments,
                         d.required_actions,
                         ", ".join(r.decision.criterion.number for r in d.reopened.all()),
+                        _vacs(d),
                     ]
                     for d in sample_decisions
                 ],
@@ -335,6 +345,7 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "Comments",
                     "Actions required",
                     "Criteria reopened",
+                    "VACS checklist",
                 ],
             ),
         )
@@ -361,7 +372,9 @@ def build_bundle(enrolment, *, by, unit_ids=None) -> tempfile.SpooledTemporaryFi
                     "index.csv       the submitted evidence by portfolio reference, with criteria",
                     "decisions.csv   every decision of the tutor, oldest first per criterion",
                     "sign-offs.csv   unit sign-offs and the learner's acknowledgements",
-                    "moderation.csv  internal and external moderators' decisions",
+                    "moderation.csv  internal and external moderators' decisions, with the",
+                    "                internal moderator's VACS checklist (valid, authentic,",
+                    "                current, sufficient)",
                     "units.csv       the units with the version the learner is on, and grades",
                     "checklist.pdf   the learner unit achievement checklist, filled in (PDF/A-3b)",
                     "checklists/     each unit's assessment checklist, filled in: one PDF a unit",

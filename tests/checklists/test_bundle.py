@@ -73,3 +73,41 @@ def test_every_csv_in_the_bundle_names_each_column_once(portfolio, enrolment, ce
 def test_a_repeated_column_name_is_refused():
     with pytest.raises(ValueError, match="Column names repeat"):
         _csv([], ["Decision", "Decision"])
+
+
+def test_moderation_csv_carries_the_internal_moderators_vacs_checklist(
+    enrolment, named_people, centre_admin, internal_moderator
+):
+    from moderation.enums import SampleOutcome
+    from moderation.vacs import VacsChecklist
+    from tests.moderation.conftest import add_evidence as submitted
+    from tests.moderation.conftest import criteria, decide, moderate, sign
+
+    learner, tutor = named_people
+    unit = enrolment.units.order_by("enrolment_units__position").first()
+    item = submitted(enrolment, learner, criteria_list=criteria(unit), title="Till log")
+    decide(enrolment, tutor, criteria(unit), evidence=item)
+    sign(enrolment, unit, tutor)
+    moderate(
+        enrolment,
+        unit,
+        internal_moderator,
+        SampleOutcome.REFERRED,
+        vacs=VacsChecklist(
+            valid=True,
+            authentic=True,
+            current=False,
+            sufficient=True,
+            notes={"current": "The log is from 2019."},
+        ),
+    )
+    archive = zipfile.ZipFile(build_bundle(enrolment, by=centre_admin))
+    header, row = _csv_rows(archive, "moderation.csv")
+    assert header[-1] == "VACS checklist"
+    assert dict(zip(header, row, strict=True))["VACS checklist"] == (
+        "Valid: yes; Authentic: yes; Current: no (The log is from 2019.); Sufficient: yes"
+    )
+    assert (
+        "internal moderator's VACS checklist (valid, authentic,"
+        in archive.read("README.txt").decode()
+    )
