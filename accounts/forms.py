@@ -4,6 +4,31 @@ from django import forms
 from accounts.enums import TOKEN_LIFETIMES, Role, TokenScope
 
 
+class SignatureForm(forms.Form):
+    """The fields of an e-signature (a sign-off, a moderator's decision, an observation);
+    `accounts.signature.signature_confirm` checks them. A form says what its signature
+    records in `signature_help`."""
+
+    signature_help = "Your e-signature: your name and the time are recorded with it."
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Only if you have set up two-factor sign-in: the code your app shows now.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = self.signature_help
+
+
 class PersonForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.enums import Role
+from accounts.forms import SignatureForm
 from moderation.enums import VACS_QUESTIONS, SampleOutcome, Vacs
 from moderation.services import DecisionRequest, existing_plan
 from moderation.vacs import VacsChecklist
@@ -17,7 +18,6 @@ from qualifications.permissions import usable_q
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-SIGNATURE_HELP = "Your e-signature: your name and the time are recorded with it."
 
 
 class _Form(forms.Form):
@@ -33,20 +33,8 @@ def _seen_field():
     return forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
-class _SignatureFields(_Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=SIGNATURE_HELP,
-    )
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-        help_text="Only if you have set up two-factor sign-in: the code your app shows now.",
-    )
+class _SignatureFields(_Form, SignatureForm):
+    pass
 
 
 # ---------------------------------------------------------------- tutors

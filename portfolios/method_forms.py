@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import SignatureForm
 from portfolios.enums import WITNESS_DECLARATION_TEXT
 from portfolios.methods import WITNESS_MAX_DAYS, WITNESS_MIN_DAYS
 from portfolios.models import EnrolmentUnit
@@ -11,7 +12,6 @@ from qualifications.models import AssessmentCriterion
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DISCUSSION_ROWS = 6
-SIGNATURE_HELP = "Your e-signature: the password you sign in with."
 
 
 class _Form(forms.Form):
@@ -51,26 +51,15 @@ class _CriteriaForm(_Form):
         return list(groups.items())
 
 
-class ObservationForm(_CriteriaForm):
+class ObservationForm(_CriteriaForm, SignatureForm):
+    signature_help = "Your e-signature: the password you sign in with."
+
     title = forms.CharField(max_length=200, label="Brief title")
     observed = forms.CharField(label="What was observed", widget=forms.Textarea(attrs={"rows": 6}))
     place = forms.CharField(max_length=300, label="Where")
     observed_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=SIGNATURE_HELP,
-    )
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-        help_text="Only if you have set up two-factor sign-in: the code your app shows now.",
     )
 
     def service_kwargs(self) -> dict:
