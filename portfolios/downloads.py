@@ -52,12 +52,11 @@ def stored_file_response(
     filename: str,
     content_type: str,
     as_attachment: bool = True,
-    range_header: str | None = None,
-    headers=None,
+    request_headers=None,
 ):
-    """The response that hands over stored file `name` (only the bytes of `range_header`, the
-    request's Range, when it names a single range); 404 when the store has lost it.
-    `headers`: the request's, to see an If-Range."""
+    """The response that hands over stored file `name` (only the bytes of the request's
+    Range, when `request_headers` name a single range and no If-Range); 404 when the store
+    has lost it."""
     if (
         as_attachment
         and settings.STORAGE_DOWNLOADS == "redirect"
@@ -68,10 +67,11 @@ def stored_file_response(
         return HttpResponseRedirect(
             default_storage.download_url(name, filename=filename, content_type=content_type)
         )
-    if range_header and "If-Range" not in (headers or {}):
+    headers = request_headers or {}
+    if headers.get("Range") and "If-Range" not in headers:
         partial = _partial_response(
             name,
-            range_header,
+            headers["Range"],
             filename=filename,
             content_type=content_type,
             as_attachment=as_attachment,

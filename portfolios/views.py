@@ -443,8 +443,7 @@ def _file_response(request, evidence_file, *, inline: bool, csp: str = SANDBOX_C
         as_attachment=not inline,
         filename=evidence_file.name,
         content_type=evidence_file.content_type,
-        range_header=request.headers.get("Range"),
-        headers=request.headers,
+        request_headers=request.headers,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = csp
