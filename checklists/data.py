@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef
-from django.utils.timezone import localdate
+from django.utils.timezone import get_current_timezone
 
 from checklists.enums import Layout
 from moderation.enums import ModeratorKind
 from moderation.record import latest_sample_decisions
 from portfolios.achievement import GradedCriterion, spec_label, unit_achievements
-from portfolios.models import EnrolmentUnit, EvidenceCriterion
+from portfolios.models import EnrolmentUnit, Evidence, EvidenceCriterion
 from portfolios.record import latest_decision_rows, unit_sign_offs
 from portfolios.state import current_evidence_q, effective_outcome, met_criterion_ids
 from qualifications.grading import band_label
@@ -354,31 +354,42 @@ def blank_for_unit(unit: Unit, layout: Layout, *, with_extras: bool = False) -> 
 # Reading a learner's portfolio ------------------------------------------------------------------
 
 
-def _printed_links(enrolment, unit_ids: list[int]):
+def _printed_links(enrolment, unit_ids: list[int]) -> list[tuple[int, "EvidenceItem"]]:
     """The links of the enrolment's evidence to the units' criteria that a checklist prints,
-    as value tuples (criterion, reference, title, method, date, submitted at): a diploma has
-    hundreds, and the cached print reads them all to fingerprint them.
+    as (criterion id, item), in the order of the evidence numbers. Two queries: the links as
+    pairs of ids, then each linked item once. A diploma has hundreds of links to a few hundred
+    items, and the cached print reads them all to fingerprint them, so an item's columns (and
+    its dates, which SQLite hands over as text) are read and converted once, not once a link.
 
     Only current evidence counts (`portfolios.state`): a draft is not yet part of the
     portfolio a tutor or a moderator judges, and an item gives way to its correction once the
     correction is submitted.
     """
-    return (
+    links = list(
         EvidenceCriterion.objects.filter(
             current_evidence_q("evidence__"),
             evidence__enrolment=enrolment,
             criterion__unit_id__in=unit_ids,
         )
-        .order_by("evidence__number")
-        .values_list(
-            "criterion_id",
-            "evidence__reference",
-            "evidence__title",
-            "evidence__method__name",
-            "evidence__date",
-            "evidence__submitted_at",
-        )
+        .order_by("evidence__number", "pk")
+        .values_list("criterion_id", "evidence_id")
     )
+    if not links:
+        return []
+    zone = get_current_timezone()
+    items = {
+        pk: EvidenceItem(
+            reference=reference,
+            title=title,
+            method=method,
+            date=day,
+            submitted_on=submitted_at.astimezone(zone).date() if submitted_at else None,
+        )
+        for pk, reference, title, method, day, submitted_at in Evidence.objects.filter(
+            pk__in={evidence_id for _, evidence_id in links}
+        ).values_list("pk", "reference", "title", "method__name", "date", "submitted_at")
+    }
+    return [(criterion_id, items[evidence_id]) for criterion_id, evidence_id in links]
 
 
 def filled_for_enrolment(
@@ -387,7 +398,7 @@ def filled_for_enrolment(
     """A learner's checklist: every unit they take, or only `unit`, filled in from their portfolio.
 
     `enrolment` comes from `portfolios.selectors.get_enrolment_for_user` (learner, centre and
-    qualification already joined). Seven queries, whatever the number of units, evidence,
+    qualification already joined). Eight queries, whatever the number of units, evidence,
     decisions and samples.
     """
     unit_rows = EnrolmentUnit.objects.current().filter(enrolment=enrolment).select_related("unit")
@@ -402,18 +413,8 @@ def filled_for_enrolment(
     unit_ids = [row.unit_id for row in unit_rows]
     outcomes, rows, graded = _outcomes_by_unit(unit_ids)
 
-    for criterion_id, reference, title, method, day, submitted_at in _printed_links(
-        enrolment, unit_ids
-    ):
-        rows[criterion_id].evidence.append(
-            EvidenceItem(
-                reference=reference,
-                title=title,
-                method=method,
-                date=day,
-                submitted_on=localdate(submitted_at),
-            )
-        )
+    for criterion_id, item in _printed_links(enrolment, unit_ids):
+        rows[criterion_id].evidence.append(item)
 
     units = {
         row.unit_id: _unit_block(

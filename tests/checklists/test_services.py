@@ -190,9 +190,9 @@ def test_reading_a_portfolio_costs_the_same_queries_for_1_or_30_units(
     )
     small, large = fresh(small, centre_admin), fresh(large, centre_admin)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         small_doc = filled_for_enrolment(small, layout)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         large_doc = filled_for_enrolment(large, layout)
     assert len(small_doc.units) == 1 and len(large_doc.units) == 31
     assert large_doc.criteria_count == 5 + 30 * 4
