@@ -19,6 +19,7 @@ from moderation.enums import SampleOutcome
 from moderation.models import SampleDecision
 from portfolios.enums import DecisionOutcome
 from portfolios.models import CriterionDecision, Enrolment, Evidence, UnitSignOff
+from tests.catalogue import load_seed_catalogue
 
 ROLES = ["learner", "tutor", "iqa", "eqa", "centreadmin"]
 HREF = re.compile(r'<a\b[^>]*\bhref="([^"]+)"')
@@ -27,7 +28,7 @@ HREF = re.compile(r'<a\b[^>]*\bhref="([^"]+)"')
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 (closed at exit)
 
 

@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.enums import Role
 from accounts.models import Membership, User
 from centres.models import IntakeUpload
 from portfolios.models import Enrolment
+from tests.catalogue import load_seed_catalogue
 from tests.factories import MembershipFactory, UserFactory
 
 HEADER = (
@@ -28,7 +28,7 @@ GOOD = [
 
 @pytest.fixture
 def catalogue(db):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
 
 
 def _csv(*rows, header=HEADER):

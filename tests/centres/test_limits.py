@@ -19,6 +19,7 @@ from centres.intake import IntakeFileError, read_rows
 from centres.models import IntakeUpload
 from centres.tasks import intake_purge_schedule, purge_intake_previews
 from portfolios.models import Enrolment
+from tests.catalogue import load_seed_catalogue
 
 HEADER = (
     "name,email,registration_number,qualification_number,units,tutor_email,start_date,"
@@ -29,7 +30,7 @@ ROW = "{name},dev@example.org,{registration},,J/507/1557,bob@example.org,2026-09
 
 @pytest.fixture
 def catalogue(db):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
 
 
 def _csv(name="Dev Patel", registration="BI0001"):

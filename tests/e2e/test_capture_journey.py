@@ -5,12 +5,12 @@ import hashlib
 import os
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from portfolios import resumable, services
 from portfolios.models import Evidence
 from qualifications.models import Qualification
+from tests.catalogue import load_seed_catalogue
 from tests.e2e.axe import AxeWatch
 from tests.e2e.conftest import CHROMIUM
 
@@ -22,7 +22,7 @@ def diploma_enrolment(settings, tmp_path, centre, learner, tutor, centre_admin):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
     os.makedirs(settings.FILE_UPLOAD_TEMP_DIR)
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     return services.enrolment_create(
         centre=centre,

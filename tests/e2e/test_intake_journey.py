@@ -1,8 +1,8 @@
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from portfolios.models import Enrolment
+from tests.catalogue import load_seed_catalogue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,7 +17,7 @@ CLASS_LIST = (
 def test_admin_imports_a_class_list_sees_learners_and_exports(
     page, sign_in, live_server, centre_admin, tutor, password, tmp_path
 ):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     class_list = tmp_path / "intake.csv"
     class_list.write_text(CLASS_LIST)
     sign_in("carol", password)

@@ -5,12 +5,12 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from portfolios import services
 from portfolios.models import Evidence
 from qualifications.models import AssessmentCriterion, Qualification
+from tests.catalogue import load_seed_catalogue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def _png() -> bytes:
 @pytest.fixture
 def diploma_enrolment(settings, tmp_path, centre, learner, tutor, centre_admin):
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     return services.enrolment_create(
         centre=centre,

@@ -1,17 +1,17 @@
 """A centre admin enrols a learner and watches the rules of combination check the units live."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from qualifications.models import Qualification, UnitGroup
+from tests.catalogue import load_seed_catalogue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def diploma(db):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     for link in diploma.qualification_units.select_related("unit"):
         link.unit.credit_value = 4

@@ -4,10 +4,11 @@ from audit.chain import verify_chain
 from audit.models import AuditEntry
 from moderation.models import SampleDecision, SamplingPlan
 from portfolios.models import CriterionDecision, EqaGrant, SignOffAcknowledgement, UnitSignOff
+from tests.catalogue import load_seed_catalogue
 
 
 def test_seed_demo_shows_every_state_once(db, capsys):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     call_command("seed_demo", learners=3)
     assert "Assessment demo:" in capsys.readouterr().out
     counts = {

@@ -2,11 +2,12 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from portfolios.models import Enrolment, Evidence, EvidenceFile
+from tests.catalogue import load_seed_catalogue
 from tests.portfolios.conftest import stored_files
 
 
 def test_seed_demo_enrols_and_fills_portfolios_once(db, media_root, capsys):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     call_command("seed_demo", learners=3)
     first = (Enrolment.objects.count(), Evidence.objects.count(), EvidenceFile.objects.count())
     call_command("seed_demo", learners=3)

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,6 +10,7 @@ from accounts.models import Membership
 from portfolios import services
 from portfolios.models import Enrolment, EnrolmentUnit, Evidence, EvidenceCriterion, EvidenceFile
 from qualifications.models import EvidenceMethod, Qualification, Unit
+from tests.catalogue import load_seed_catalogue
 from tests.factories import MembershipFactory, UserFactory
 from tests.portfolios.conftest import criteria_of, enrol
 from tests.portfolios.helpers import evidence_data, minimal_pdf, shown_text, upload
@@ -512,7 +512,7 @@ def test_enrolment_update_page(client, enrolment, centre_admin, catalogue):
 def test_the_real_diploma_names_a_missing_mandatory_unit(
     client, centre, centre_admin, learner, tutor
 ):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     client.force_login(centre_admin)
     url = reverse("enrolment_create", args=[centre.pk]) + f"?qualification={diploma.pk}"
@@ -580,7 +580,7 @@ RULES_QUERIES = 3
 def test_portfolio_page_queries_do_not_grow_with_units(
     client, centre, learner, tutor, centre_admin, django_assert_num_queries
 ):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     units = list(diploma.units.all())
     assert len(units) == 39

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.urls import reverse
 
 from audit.enums import AuditAction
@@ -20,6 +19,7 @@ from qualifications.models import (
     Unit,
     UnitGroup,
 )
+from tests.catalogue import load_seed_catalogue
 from tests.factories import UserFactory
 
 
@@ -528,7 +528,7 @@ def test_the_command_line_may_change_shared_rules(shared):
 
 
 def test_seed_credits_are_shown_and_the_diploma_gets_its_credits_in_the_editor(client, staff):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     client.force_login(staff)
     unit = Unit.objects.get(code="J/507/1557")
     page = client.get(unit.get_absolute_url()).text

@@ -13,6 +13,7 @@ from portfolios import services as portfolio_services
 from qualifications.importer import parse_spec
 from qualifications.models import AssessmentCriterion, Qualification, QualificationUnit, Unit
 from qualifications.services import SpecImportError, spec_import
+from tests.catalogue import load_seed_catalogue
 from tests.factories import UserFactory
 from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 from tests.qualifications.test_import import SPEC
@@ -119,7 +120,7 @@ def _without_last_unit(text: str) -> str:
 def test_reimport_leaving_out_a_unit_keeps_the_enrolled_qualification_whole(
     db, centre, learner, tutor, centre_admin, outsider
 ):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     mandatory = [link.unit for link in diploma.qualification_units.filter(group__is_mandatory=True)]
     portfolio_services.enrolment_create(

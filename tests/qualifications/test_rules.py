@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 
 from qualifications.models import (
     AwardingBody,
@@ -14,6 +13,7 @@ from qualifications.models import (
     UnitGroup,
 )
 from qualifications.rules import NO_RULES, ONLY_MANDATORY, check_unit_choice
+from tests.catalogue import load_seed_catalogue
 
 
 def _unit(code, title, *, level, credits):
@@ -221,7 +221,7 @@ def test_queries_do_not_grow_with_units(combo, django_assert_num_queries):
 
 
 def test_the_diploma_from_the_seed_documents(db):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     mandatory = list(diploma.units.filter(qualification_units__group__is_mandatory=True))
     assert len(mandatory) == 5

@@ -27,6 +27,7 @@ from qualifications.models import (
 )
 from qualifications.resources import AssessmentCriterionResource
 from qualifications.services import SpecImportError, spec_import, spec_plan
+from tests.catalogue import load_seed_catalogue
 from tests.factories import UserFactory
 from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 from tests.qualifications.test_import import SPEC
@@ -528,7 +529,7 @@ def test_graded_unit_entered_by_hand_on_the_import_page(client, db):
 
 @needs_seeds
 def test_guidance_for_a_unit_in_use_goes_to_a_new_version(db, centre, learner, tutor, centre_admin):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     unit = Unit.objects.get(code="A/506/2130")
     _enrol(unit, centre=centre, learner=learner, tutor=tutor, centre_admin=centre_admin)
     text = (SEEDS_DIR / "002_d90e7e633d150227.txt").read_text(encoding="utf-8")
@@ -629,7 +630,7 @@ def test_qualification_page_lists_its_versions_with_unit_versions(
 def test_reissued_diploma_becomes_version_2_and_learners_stay_on_version_1(
     db, centre, learner, tutor, centre_admin
 ):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
     diploma = Qualification.objects.get(number="601/3734/4")
     mandatory = [link.unit for link in diploma.qualification_units.filter(group__is_mandatory=True)]
     portfolio_services.enrolment_create(

@@ -2,10 +2,10 @@ import docx
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from tests.catalogue import load_seed_catalogue
 from tests.qualifications.seeds import SEEDS_DIR, needs_seeds
 
 SPEC = """Unit title: Handle customer enquiries
@@ -22,7 +22,7 @@ Learning outcome 1: Understand how to handle enquiries
 
 @pytest.fixture
 def catalogue(db):
-    call_command("load_catalogue", verbosity=0)
+    load_seed_catalogue()
 
 
 def test_catalogue_lists_qualifications_and_standalone_units(client, learner, catalogue):
