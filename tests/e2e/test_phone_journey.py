@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from portfolios.enums import DecisionOutcome
+from tests.e2e.waits import wait_for_fragments
 from tests.moderation.conftest import add_evidence, criteria, decide, enrol, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +91,7 @@ def test_every_learner_page_fits_a_phone(page, live_server, sign_in, password, l
     for name, path in learner_pages.items():
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, name
-        page.wait_for_load_state("networkidle")
+        wait_for_fragments(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems.append(f"{name} ({path}) is {width} px wide")

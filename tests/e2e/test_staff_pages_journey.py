@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import Membership
 from moderation.models import SamplingPlan
 from portfolios.enums import DecisionOutcome
+from tests.e2e.waits import wait_for_fragments
 from tests.moderation.conftest import add_evidence, criteria, decide, enrol, moderate, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,7 +89,7 @@ def test_staff_pages_pass_axe_and_fit(page, live_server, sign_in, password, staf
         for path in paths:
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, path
-            page.wait_for_load_state("networkidle")
+            wait_for_fragments(page)
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
             if scroll_width > width:
                 too_wide.append(f"{person.username} {path}: {scroll_width} px")
