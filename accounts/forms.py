@@ -4,6 +4,21 @@ from django import forms
 from accounts.enums import TOKEN_LIFETIMES, Role, TokenScope
 
 
+def password_field() -> forms.CharField:
+    """The person's own password, asked again to confirm who acts."""
+    return forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+def code_field(**kwargs) -> forms.CharField:
+    """A code from the person's authenticator app."""
+    widget = forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    return forms.CharField(max_length=10, widget=widget, **kwargs)
+
+
 class SignatureForm(forms.Form):
     """The fields of an e-signature (a sign-off, a moderator's decision, an observation);
     `accounts.signature.signature_confirm` checks them. A form says what its signature
@@ -11,16 +26,10 @@ class SignatureForm(forms.Form):
 
     signature_help = "Your e-signature: your name and the time are recorded with it."
 
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    code = forms.CharField(
+    password = password_field()
+    code = code_field(
         label="Code from your authenticator app",
         required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text="Only if you have set up two-factor sign-in: the code your app shows now.",
     )
 
@@ -85,16 +94,8 @@ class TwoFactorEnrolForm(forms.Form):
 
 
 class TwoFactorRemoveForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    token = forms.CharField(
-        label="Code from your app",
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    password = password_field()
+    token = code_field(label="Code from your app")
 
     def service_kwargs(self) -> dict:
         return {"password": self.cleaned_data["password"], "token": self.cleaned_data["token"]}
