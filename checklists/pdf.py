@@ -84,8 +84,10 @@ class _Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
+        from checklists.markup import user_agent_stylesheet
 
         self.options = options
+        self.user_agent = user_agent_stylesheet()
         self.fetcher = url_fetcher or StaticOnlyFetcher()
         self.base_url = f"{PRINT_ORIGIN}/"
         self.font_config = FontConfiguration()
@@ -97,9 +99,11 @@ class _Renderer:
         )
 
     def pdf(self, source: str) -> bytes:
-        from weasyprint import HTML
+        from checklists.markup import template_html
 
-        html = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher)
+        html = template_html(
+            source, base_url=self.base_url, url_fetcher=self.fetcher, user_agent=self.user_agent
+        )
         return html.write_pdf(
             stylesheets=[self.stylesheet], font_config=self.font_config, **self.options
         )
@@ -340,14 +344,16 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
     document, so the archival file is a single conforming PDF/A with fonts embedded once; it
     carries no document page numbers (stamping them after WeasyPrint would break PDF/A).
     """
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
+    from checklists.markup import template_html, user_agent_stylesheet
 
     fetcher = StaticOnlyFetcher()
     base_url = f"{PRINT_ORIGIN}/"
     options = {"pdf_variant": ARCHIVAL_VARIANT}
+    user_agent = user_agent_stylesheet()
     with _cyclic_gc_paused():
         font_config = FontConfiguration()
         stylesheet = CSS(
@@ -357,8 +363,11 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
             font_config=font_config,
         )
         rendered = [
-            HTML(
-                string=checklist_html(document, index), base_url=base_url, url_fetcher=fetcher
+            template_html(
+                checklist_html(document, index),
+                base_url=base_url,
+                url_fetcher=fetcher,
+                user_agent=user_agent,
             ).render(stylesheets=[stylesheet], font_config=font_config, **options)
             for index in range(len(document.units))
         ]
