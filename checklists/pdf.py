@@ -24,7 +24,7 @@ import pickle
 import selectors
 import struct
 import traceback
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from io import BytesIO
 
 from django.conf import settings
@@ -271,15 +271,29 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") 
     """
     import pikepdf
 
-    merged = pikepdf.Pdf.new()
-    # The parts' streams are copied when the merged file is written: keep them open till then.
-    sources = [pikepdf.Pdf.open(BytesIO(pdf)) for _, pdf in parts]
-    with merged.open_outline() as outline:
-        for (text, _), source in zip(parts, sources, strict=True):
-            first = len(merged.pages)
-            merged.pages.extend(source.pages)
-            if text:
-                outline.root.append(pikepdf.OutlineItem(text, first))
+    with ExitStack() as open_files:
+        merged = open_files.enter_context(pikepdf.Pdf.new())
+        # The parts' streams are copied when the merged file is written: open till then.
+        sources = [open_files.enter_context(pikepdf.Pdf.open(BytesIO(pdf))) for _, pdf in parts]
+        with merged.open_outline() as outline:
+            for (text, _), source in zip(parts, sources, strict=True):
+                first = len(merged.pages)
+                merged.pages.extend(source.pages)
+                if text:
+                    outline.root.append(pikepdf.OutlineItem(text, first))
+        _stamp_page_numbers(merged)
+        merged.docinfo[pikepdf.Name.Title] = title
+        if author:
+            merged.docinfo[pikepdf.Name.Author] = author
+        merged.Root.Lang = pikepdf.String("en-GB")
+        out = BytesIO()
+        merged.save(out)
+    return out.getvalue()
+
+
+def _stamp_page_numbers(merged) -> None:
+    """Stamp "Document page N of M" in the middle of each page's bottom margin."""
+    import pikepdf
 
     font = merged.make_indirect(
         pikepdf.Dictionary(
@@ -308,16 +322,6 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, title: str, author: str = "") 
                 + f"{x:.1f} 22 Td ({text}) Tj ET Q EMC".encode()
             )
         )
-
-    merged.docinfo[pikepdf.Name.Title] = title
-    if author:
-        merged.docinfo[pikepdf.Name.Author] = author
-    merged.Root.Lang = pikepdf.String("en-GB")
-    out = BytesIO()
-    merged.save(out)
-    for source in sources:
-        source.close()
-    return out.getvalue()
 
 
 def render_checklist(document: ChecklistDocument, *, url_fetcher=None) -> bytes:
