@@ -58,10 +58,22 @@ TOUCH_EVERY = timedelta(days=1)
 
 
 def _read_file(name: str) -> bytes | None:
+    """A cached PDF, or None when it is gone or was not written to the end.
+
+    A local disk writes a file in place, so a print stopped halfway (a full disk, a killed
+    worker) leaves the first part of a PDF under the name its fingerprint gives. Served, it
+    would be a broken print every time; merged, it would stop every print of its learner. So a
+    file that does not end as a PDF ends is deleted and printed again.
+    """
     try:
-        return read_recent(name, fresh_for=TOUCH_EVERY)
+        pdf = read_recent(name, fresh_for=TOUCH_EVERY)
     except OSError:
         return None
+    if not pdf[-32:].rstrip().endswith(b"%%EOF"):
+        logger.warning("Cached checklist file %s is cut short; printing it again.", name)
+        default_storage.delete(name)
+        return None
+    return pdf
 
 
 def _read_cached(key: str, fingerprint: str) -> bytes | None:

@@ -112,6 +112,33 @@ def test_a_lost_cache_file_is_printed_again(portfolio, enrolment, centre_admin):
     assert printed.pdf.startswith(b"%PDF-")
 
 
+def test_a_cache_file_cut_short_is_printed_again_and_replaced(
+    portfolio, enrolment, centre_admin, caplog
+):
+    """A print stopped halfway leaves part of a file under its fingerprint's name."""
+    e = fresh(enrolment, centre_admin)
+    whole = services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT).pdf
+    document = filled_for_enrolment(e, Layout.ACHIEVEMENT)
+    unit_name = f"checklists/units/enrolment-{e.pk}/{document.unit_fingerprint(1)}.pdf"
+    merged_name = CachedChecklist.objects.get().pdf.name
+    for name in (unit_name, merged_name):
+        with default_storage.open(name, "rb") as file:
+            start = file.read()[:4000]
+        default_storage.delete(name)
+        default_storage.save(name, io.BytesIO(start))
+
+    printed = services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT)
+
+    assert printed.from_cache is False
+    assert len(pdf_reader(printed.pdf).pages) == len(pdf_reader(whole).pages)
+    assert "is cut short; printing it again" in caplog.text
+    with default_storage.open(unit_name, "rb") as file:
+        assert file.read().rstrip().endswith(b"%%EOF")
+    again = services.enrolment_checklist_print(enrolment=e, layout=Layout.ACHIEVEMENT)
+    assert again.from_cache is True
+    assert again.pdf == printed.pdf
+
+
 def test_fingerprint_covers_content_and_template_version(catalogue, monkeypatch):
     document = blank_for_qualification(catalogue.qualification, Layout.ACHIEVEMENT)
     same = blank_for_qualification(catalogue.qualification, Layout.ACHIEVEMENT)
