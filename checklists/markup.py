@@ -21,6 +21,7 @@ a template uses another element, and compares every layout printed both ways pix
 Imported only where WeasyPrint is (see `pdf.py`).
 """
 
+import functools
 import xml.etree.ElementTree as ElementTree
 
 import cssselect2
@@ -49,8 +50,7 @@ class _ParsedHTML(HTML):
     70, pinned in pyproject.toml, sets once tinyhtml5 has read the source), styled by the
     checklists' user-agent stylesheet."""
 
-    def __init__(self, root: ElementTree.Element, *, base_url: str, url_fetcher, user_agent):
-        self.user_agent = user_agent
+    def __init__(self, root: ElementTree.Element, *, base_url: str, url_fetcher):
         self.base_url = base_url
         self.url_fetcher = url_fetcher
         self.media_type = "print"
@@ -58,7 +58,7 @@ class _ParsedHTML(HTML):
         self.etree_element = self.wrapper_element.etree_element
 
     def _ua_stylesheets(self, forms=False):
-        return [self.user_agent]
+        return [user_agent_stylesheet()]
 
 
 def xml_tree(source: str) -> ElementTree.Element | None:
@@ -69,14 +69,15 @@ def xml_tree(source: str) -> ElementTree.Element | None:
         return None
 
 
+@functools.cache
 def user_agent_stylesheet() -> CSS:
+    """`templates/pdf/ua.css`, parsed once a process (it holds no fonts and fetches nothing)."""
     return CSS(string=render_to_string(UA_STYLESHEET))
 
 
-def template_html(source: str, *, base_url: str, url_fetcher, user_agent: CSS) -> HTML:
-    """WeasyPrint's document for a checklist template's output; `user_agent` is
-    `user_agent_stylesheet()`, parsed once for all the units a process prints."""
+def template_html(source: str, *, base_url: str, url_fetcher) -> HTML:
+    """WeasyPrint's document for a checklist template's output."""
     root = xml_tree(source)
     if root is None:
         return HTML(string=source, base_url=base_url, url_fetcher=url_fetcher)
-    return _ParsedHTML(root, base_url=base_url, url_fetcher=url_fetcher, user_agent=user_agent)
+    return _ParsedHTML(root, base_url=base_url, url_fetcher=url_fetcher)

@@ -84,10 +84,8 @@ class _Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
-        from checklists.markup import user_agent_stylesheet
 
         self.options = options
-        self.user_agent = user_agent_stylesheet()
         self.fetcher = url_fetcher or StaticOnlyFetcher()
         self.base_url = f"{PRINT_ORIGIN}/"
         self.font_config = FontConfiguration()
@@ -101,9 +99,7 @@ class _Renderer:
     def pdf(self, source: str) -> bytes:
         from checklists.markup import template_html
 
-        html = template_html(
-            source, base_url=self.base_url, url_fetcher=self.fetcher, user_agent=self.user_agent
-        )
+        html = template_html(source, base_url=self.base_url, url_fetcher=self.fetcher)
         return html.write_pdf(
             stylesheets=[self.stylesheet], font_config=self.font_config, **self.options
         )
@@ -352,12 +348,11 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     from checklists.fetcher import PRINT_ORIGIN, StaticOnlyFetcher
-    from checklists.markup import template_html, user_agent_stylesheet
+    from checklists.markup import template_html
 
     fetcher = StaticOnlyFetcher()
     base_url = f"{PRINT_ORIGIN}/"
     options = {"pdf_variant": ARCHIVAL_VARIANT}
-    user_agent = user_agent_stylesheet()
     with _cyclic_gc_paused():
         font_config = FontConfiguration()
         stylesheet = CSS(
@@ -368,10 +363,7 @@ def render_checklist_archival(document: ChecklistDocument) -> bytes:
         )
         rendered = [
             template_html(
-                checklist_html(document, index),
-                base_url=base_url,
-                url_fetcher=fetcher,
-                user_agent=user_agent,
+                checklist_html(document, index), base_url=base_url, url_fetcher=fetcher
             ).render(stylesheets=[stylesheet], font_config=font_config, **options)
             for index in range(len(document.units))
         ]

@@ -175,7 +175,6 @@ def test_each_layout_prints_the_same_pages_as_with_weasyprints_parser_and_styles
             source,
             base_url=renderer.base_url,
             url_fetcher=renderer.fetcher,
-            user_agent=renderer.user_agent,
         ),
         _ParsedHTML,
     )
@@ -199,9 +198,7 @@ def test_text_the_xml_parser_refuses_goes_to_weasyprints_own_parser(tmp_path):
     source = checklist_html(document, 0)
 
     assert xml_tree(source) is None
-    html = template_html(
-        source, base_url="https://print.invalid/", url_fetcher=None, user_agent=None
-    )
+    html = template_html(source, base_url="https://print.invalid/", url_fetcher=None)
     assert type(html) is HTML
     assert not isinstance(html, _ParsedHTML)
     pdf = tmp_path / "unit.pdf"
@@ -221,9 +218,7 @@ def test_a_well_formed_unit_goes_to_the_xml_parser():
 
     source = checklist_html(_document(Layout.OUTCOME_RECORD, filled=True), 0)
     user_agent = user_agent_stylesheet()
-    html = template_html(
-        source, base_url="https://print.invalid/", url_fetcher=None, user_agent=user_agent
-    )
+    html = template_html(source, base_url="https://print.invalid/", url_fetcher=None)
     assert isinstance(html, _ParsedHTML)
     assert html.etree_element.get("lang") == "en-GB"
     assert html._ua_stylesheets() == [user_agent]
